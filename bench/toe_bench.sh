@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# kiln-toe benchmarks (figures go in docs/TOE.md):
+#  1. per-step overhead: a 1,000-step document whose every step is
+#     ExecuteBash `true`, against plain bash running the same 1,000 step
+#     scripts (one `bash <script>` process per step, as kiln-toe does);
+#     overhead per step = (kiln-toe - bash) / 1000.
+#  2. `kiln-toe validate` of a 1,000-step document.
+# Medians of several hyperfine runs, both peers measured in the same run.
+# Usage: bench/toe_bench.sh [kiln-toe binary]   (default build/bin/kiln-toe;
+# use an optimised build, e.g. KILN_BUILD_TYPE=Release scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+toe=${1:-build/bin/kiln-toe}
+runs=${TOE_BENCH_RUNS:-7}
+steps=1000
+command -v hyperfine >/dev/null || { echo "hyperfine is needed (scripts/deps.sh test)"; exit 1; }
+[ -x "$toe" ] || { echo "no kiln-toe at $toe"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The document, and the same commands as one script file per step.
+{
+  echo "name: bench"
+  echo "schemaVersion: 1.0"
+  echo "phases:"
+  echo "  - name: build"
+  echo "    steps:"
+  for i in $(seq 1 $steps); do
+    printf '      - name: Step%d\n        action: ExecuteBash\n        inputs:\n          commands:\n            - "true"\n' "$i"
+  done
+} > "$work/doc.yml"
+mkdir -p "$work/scripts"
+for i in $(seq 1 $steps); do echo true > "$work/scripts/step$i.sh"; done
+cat > "$work/plain.sh" <<SH
+for i in \$(seq 1 $steps); do bash "$work/scripts/step\$i.sh" || exit 1; done
+SH
+
+hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/run.json" \
+  -n "bash: $steps step scripts" "bash $work/plain.sh" \
+  -n "kiln-toe run: $steps steps" "$toe run -d $work/doc.yml -l $work/logs" >&2
+hyperfine --style basic --runs $((runs * 3)) --warmup 2 --export-json "$work/validate.json" \
+  -n "kiln-toe validate: $steps steps" "$toe validate -d $work/doc.yml" >&2
+
+python3 - "$work/run.json" "$work/validate.json" "$steps" <<'PY'
+import json, sys
+run = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+val = json.load(open(sys.argv[2]))["results"][0]
+steps = int(sys.argv[3])
+bash = next(v for k, v in run.items() if k.startswith("bash"))["median"]
+toe = next(v for k, v in run.items() if k.startswith("kiln-toe"))["median"]
+per_bash = bash / steps * 1000
+per_toe = toe / steps * 1000
+print(f"per step, bash alone:      {per_bash:.3f} ms (median of runs, {steps} steps)")
+print(f"per step, kiln-toe:        {per_toe:.3f} ms")
+print(f"kiln-toe overhead/step:    {per_toe - per_bash:.3f} ms   (target < 2 ms)")
+print(f"kiln-toe / bash ratio:     {toe / bash:.2f}")
+print(f"validate {steps} steps:      {val['median'] * 1000:.1f} ms median (target < 50 ms)")
+PY
