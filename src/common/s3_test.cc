@@ -162,6 +162,7 @@ TEST(S3Client, FailedDownloadLeavesNoFile) {
   TestHttpServer server(FakeS3);
   Client client(LocalConfig(server.port()));
   std::string dir = ::testing::TempDir() + "/s3_dl";
+  std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   EXPECT_FALSE(client.GetObjectToFile("bkt", "nope", dir + "/out").ok());
   EXPECT_TRUE(std::filesystem::is_empty(dir));
