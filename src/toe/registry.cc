@@ -26,10 +26,10 @@ struct Entry {
 // Platforms follow the guide's table with the corrections of awstoe.md §5.0
 // (CreateSymlink, Set*Owner, Set*Permissions are not supported on Windows).
 const Entry kEntries[] = {
-    {"Assert", kL | kW | kM, nullptr /* NewAssertModule */},
-    {"ExecuteBash", kL | kM, nullptr /* NewExecuteBashModule */},
-    {"ExecuteBinary", kL | kW | kM, nullptr /* NewExecuteBinaryModule */},
-    {"ExecuteDocument", kL | kW | kM, nullptr /* NewExecuteDocumentModule */},
+    {"Assert", kL | kW | kM, NewAssertModule},
+    {"ExecuteBash", kL | kM, NewExecuteBashModule},
+    {"ExecuteBinary", kL | kW | kM, NewExecuteBinaryModule},
+    {"ExecuteDocument", kL | kW | kM, NewExecuteDocumentModule},
     {"ExecutePowerShell", kW, NewExecutePowerShellModule},
     {"S3Download", kL | kW | kM, NewS3DownloadModule},
     {"S3Upload", kL | kW | kM, NewS3UploadModule},
@@ -53,7 +53,7 @@ const Entry kEntries[] = {
     {"SetFolderPermissions", kL | kM, NewSetFolderPermissionsModule},
     {"InstallMSI", kW, NewInstallMSIModule},
     {"UninstallMSI", kW, NewUninstallMSIModule},
-    {"Reboot", kL | kW, nullptr /* NewRebootModule */},
+    {"Reboot", kL | kW, NewRebootModule},
     {"SetRegistry", kW, NewSetRegistryModule},
     {"UpdateOS", kL | kW, NewUpdateOSModule},
 };
