@@ -437,7 +437,11 @@ Result<ListResult> ListResources(OperationContext& ctx, const Json& input, const
   ListResult result;
   std::vector<std::string> keys;
   bool more = false;
-  q.limit = std::max(limit * 4, 100);
+  // One extra row shows whether a next page exists; grouped listings read
+  // ahead a little further because several rows fold into one.
+  q.limit = grouping == Grouping::kNone && !spec.include && filters.empty() && shared.empty()
+                ? limit + 1
+                : std::max(limit * 2, 50);
   while (!more) {
     KILN_ASSIGN_OR_RETURN(auto page, ctx.store->List(q));
     for (auto& r : page.items) {
