@@ -4,7 +4,6 @@
 #include <vector>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 namespace kiln {
 namespace {
@@ -46,8 +45,6 @@ const char* DigestAlgorithmName(DigestAlgorithm a) {
   }
   return "?";
 }
-
-// HexEncode and HmacSha256 are defined once, in hash.cc (same declarations).
 
 std::string Digest(DigestAlgorithm a, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
