@@ -9,6 +9,13 @@
 #include "store/idempotency.h"
 #include "store/paging.h"
 
+// The S3 client comes from the toe-modules branch; until it is merged,
+// FetchFromS3 answers a clear "not supported by this build" error.
+#if __has_include("common/s3.h")
+#include "common/s3.h"
+#define KILN_HAVE_S3 1
+#endif
+
 namespace kiln::api {
 
 // ---------------------------------------------------------------- errors
@@ -504,6 +511,34 @@ Json Project(const Json& doc, const std::vector<std::string>& fields) {
   Json out = Json::object();
   CopyFields(doc, fields, out);
   return out;
+}
+
+// ---------------------------------------------------------------- S3
+
+// Reads a document from an s3:// URI with the S3 settings of the kiln serve
+// process (AWS_* environment, AWS_ENDPOINT_URL_S3 for local S3 servers).
+Result<std::string> FetchFromS3(const std::string& uri, const std::string& field) {
+#if KILN_HAVE_S3
+  auto parsed = s3::S3Uri::Parse(uri);
+  if (!parsed.ok() || parsed->key.empty()) {
+    return InvalidParameterValue(field + ": '" + uri + "' is not an s3://bucket/key URI");
+  }
+  auto config = s3::Config::FromEnvironment();
+  if (!config.ok()) {
+    return InvalidRequest(field + ": kiln serve has no S3 access configured to read " + uri + ": " +
+                          config.status().message());
+  }
+  auto body = s3::Client(*config).GetObject(parsed->bucket, parsed->key);
+  if (!body.ok()) {
+    return InvalidParameterValue(field + ": cannot read " + uri + ": " + body.status().message());
+  }
+  return std::move(*body);
+#else
+  return Status::Unimplemented(field + " (" + uri +
+                               ") is not supported by this Kiln build yet (no S3 client); pass "
+                               "the content inline instead")
+      .WithType("InvalidRequestException");
+#endif
 }
 
 // ---------------------------------------------------------------- deletes
