@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <set>
+#include <tuple>
 
 #include "api/resource_policy.h"
 #include "common/time.h"
@@ -359,6 +360,61 @@ std::string GroupKey(const store::Resource& r, Grouping g) {
   return r.arn;
 }
 
+// The position of a group's representative row in listing order.
+std::tuple<std::string, std::string, int64_t, std::string> GroupOrder(const store::Resource& r,
+                                                                      Grouping g) {
+  return {r.name, g == Grouping::kName ? "" : store::VersionSortKey(r.version),
+          g == Grouping::kNone ? r.build : 0, r.arn};
+}
+
+// owner=Shared: a few rows of possibly several owners. Grouped and paged in
+// memory so that rows of different owners never split one group; the page
+// token holds the last group's representative row.
+Result<ListResult> ListShared(OperationContext& ctx, const std::set<std::string>& arns,
+                              const store::ListQuery& q, Grouping grouping, int limit,
+                              const std::function<Result<bool>(const store::Resource&)>& accept,
+                              const Json& fingerprint, const std::string& secret) {
+  std::vector<store::Resource> rows;
+  for (const auto& arn : arns) {
+    auto r = ctx.store->Get(arn);
+    if (!r.ok()) {
+      if (r.status().code() == Code::kNotFound) continue;  // deleted since it was shared
+      return r.status();
+    }
+    if (r->kind != q.kind || r->region != q.region) continue;
+    if (q.name && r->name != *q.name) continue;
+    if (q.version && store::VersionSortKey(r->version) != store::VersionSortKey(*q.version)) continue;
+    KILN_ASSIGN_OR_RETURN(bool ok, accept(*r));
+    if (ok) rows.push_back(std::move(*r));
+  }
+  std::sort(rows.begin(), rows.end(), [](const store::Resource& a, const store::Resource& b) {
+    return GroupOrder(a, Grouping::kNone) < GroupOrder(b, Grouping::kNone);
+  });
+  std::map<std::string, size_t> index;
+  std::vector<store::Resource> groups;
+  for (auto& r : rows) {  // ascending, so a later row is its group's latest
+    auto [it, inserted] = index.emplace(GroupKey(r, grouping), groups.size());
+    if (inserted) groups.push_back(r);
+    else groups[it->second] = r;
+  }
+  std::sort(groups.begin(), groups.end(), [&](const store::Resource& a, const store::Resource& b) {
+    return GroupOrder(a, grouping) < GroupOrder(b, grouping);
+  });
+  size_t start = 0;
+  if (q.after) {
+    auto cursor = GroupOrder(*q.after, grouping);
+    while (start < groups.size() && GroupOrder(groups[start], grouping) <= cursor) ++start;
+  }
+  ListResult result;
+  for (size_t i = start; i < groups.size() && static_cast<int>(result.items.size()) < limit; ++i) {
+    result.items.push_back(groups[i]);
+  }
+  if (start + result.items.size() < groups.size()) {
+    result.next_token = store::EncodePageToken(result.items.back(), fingerprint, secret);
+  }
+  return result;
+}
+
 }  // namespace
 
 Result<ListResult> ListResources(OperationContext& ctx, const Json& input, const ListSpec& spec) {
@@ -438,6 +494,10 @@ Result<ListResult> ListResources(OperationContext& ctx, const Json& input, const
     }
     return true;
   };
+
+  if (owner == "Shared" && !spec.account) {
+    return ListShared(ctx, shared, q, grouping, limit, accept, fingerprint, secret);
+  }
 
   // Stream store pages; keep the latest row of each group (rows ascend, so
   // the last accepted row of a group is its latest build / version).
