@@ -124,7 +124,7 @@ TEST(Lifecycle, TagSelectionMatchesAnyPair) {
 TEST(Lifecycle, MonthsUseCalendarArithmetic) {
   LifecyclePeriod month{1, "MONTHS"};
   // 2027-01-31 + 1 month = 2027-02-28.
-  const int64_t jan31 = 1801267200000;
+  const int64_t jan31 = 1801353600000;
   EXPECT_EQ(month.AddTo(jan31), jan31 + 28 * kDay);
   // 2027-02-06 + 1 month = 2027-03-06.
   EXPECT_EQ(month.AddTo(jan31 + 6 * kDay), jan31 + 34 * kDay);
