@@ -4,7 +4,6 @@
 #include <vector>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 namespace kiln {
 namespace {
@@ -47,17 +46,6 @@ const char* DigestAlgorithmName(DigestAlgorithm a) {
   return "?";
 }
 
-std::string HexEncode(std::string_view bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 std::string Digest(DigestAlgorithm a, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -67,14 +55,6 @@ std::string Digest(DigestAlgorithm a, std::string_view data) {
 
 std::string DigestHex(DigestAlgorithm a, std::string_view data) {
   return HexEncode(Digest(a, data));
-}
-
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
-  return std::string(reinterpret_cast<char*>(md), len);
 }
 
 Digester::Digester(DigestAlgorithm a) : ctx_(EVP_MD_CTX_new()) {

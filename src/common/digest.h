@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/hash.h"  // HexEncode, HmacSha256
 #include "common/status.h"
 
 namespace kiln {
@@ -26,10 +27,6 @@ Result<std::string> FileDigestHex(DigestAlgorithm a, const std::string& path);
 inline std::string Sha256Hex(std::string_view data) {
   return DigestHex(DigestAlgorithm::kSha256, data);
 }
-// Raw HMAC-SHA256(key, data).
-std::string HmacSha256(std::string_view key, std::string_view data);
-
-std::string HexEncode(std::string_view bytes);
 
 // Incremental digest for data that arrives in pieces (downloads, uploads).
 class Digester {
