@@ -137,6 +137,7 @@ Result<std::string> Substitute(const std::string& s, const Scope& scope) {
           auto it = scope.steps->find(p.head + "." + p.step);
           if (it != scope.steps->end() && it->second.value(p.which, Json()).is_array())
             value = LookupChained((*it).second[p.which], p.path);
+          if (value && scope.chained) scope.chained(ref.expr, *value);
         }
         break;
       case RefKind::kSsm:

@@ -55,6 +55,8 @@ struct Scope {
   const LoopVars* loop = nullptr;  // null outside a loop
   // Receives a note for each reference left verbatim (may be empty).
   std::function<void(const std::string&)> warn;
+  // Called for each chaining reference resolved (for chaining.json).
+  std::function<void(const std::string& expr, const std::string& value)> chained;
 };
 
 // Substitutes every resolvable reference. Fails only for references that can

@@ -26,10 +26,10 @@ struct Entry {
 // Platforms follow the guide's table with the corrections of awstoe.md §5.0
 // (CreateSymlink, Set*Owner, Set*Permissions are not supported on Windows).
 const Entry kEntries[] = {
-    {"Assert", kL | kW | kM, nullptr /* NewAssertModule */},
-    {"ExecuteBash", kL | kM, nullptr /* NewExecuteBashModule */},
-    {"ExecuteBinary", kL | kW | kM, nullptr /* NewExecuteBinaryModule */},
-    {"ExecuteDocument", kL | kW | kM, nullptr /* NewExecuteDocumentModule */},
+    {"Assert", kL | kW | kM, NewAssertModule},
+    {"ExecuteBash", kL | kM, NewExecuteBashModule},
+    {"ExecuteBinary", kL | kW | kM, NewExecuteBinaryModule},
+    {"ExecuteDocument", kL | kW | kM, NewExecuteDocumentModule},
     {"ExecutePowerShell", kW, nullptr /* NewExecutePowerShellModule */},
     {"S3Download", kL | kW | kM, nullptr /* NewS3DownloadModule */},
     {"S3Upload", kL | kW | kM, nullptr /* NewS3UploadModule */},
@@ -53,7 +53,7 @@ const Entry kEntries[] = {
     {"SetFolderPermissions", kL | kM, nullptr /* NewSetFolderPermissionsModule */},
     {"InstallMSI", kW, nullptr /* NewInstallMSIModule */},
     {"UninstallMSI", kW, nullptr /* NewUninstallMSIModule */},
-    {"Reboot", kL | kW, nullptr /* NewRebootModule */},
+    {"Reboot", kL | kW, NewRebootModule},
     {"SetRegistry", kW, nullptr /* NewSetRegistryModule */},
     {"UpdateOS", kL | kW, nullptr /* NewUpdateOSModule */},
 };
