@@ -220,6 +220,10 @@ Status NotSupported(const std::string& what) {
 
 Result<Json> DistributeImage(OperationContext& ctx, const Json& input) {
   const std::string source = input.value("sourceImage", "");
+  if (source.rfind("arn:", 0) != 0)
+    return NotSupported("DistributeImage of '" + source + "' is not supported: Kiln distributes only "
+                        "its own images (an Image Builder image ARN), and has no EC2 AMIs or SSM "
+                        "parameters to read");
   KILN_ASSIGN_OR_RETURN(Arn ref, ParseResourceArn(source, "sourceImage", "image", ArnLevel::kPattern));
   ResolveOptions opts;
   opts.read_action = kGetImage;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "api/build_records.h"
+#include "api/lifecycle_runs.h"
 #include "api/resource_ops.h"
 #include "common/hash.h"
 #include "common/time.h"
@@ -37,17 +38,17 @@ class LifecycleOpsTest : public ::testing::Test {
     c.store = store_.get();
     return c;
   }
-  std::string AddImage(const std::string& status) {
+  std::string AddImage(const std::string& status, int64_t build = 1, int64_t age_days = 0) {
     OperationContext ctx = Ctx();
     store::Resource r;
-    r.arn = BuildArn(ctx, "image", "app", "1.0.0", 1);
+    r.arn = BuildArn(ctx, "image", "app", "1.0.0", build);
     r.kind = "image";
     r.account = kOwner;
     r.region = "us-east-1";
     r.name = "app";
     r.version = "1.0.0";
-    r.build = 1;
-    r.created_ms = NowMillis();
+    r.build = build;
+    r.created_ms = NowMillis() - age_days * 86400000;
     r.doc = {{"arn", r.arn}, {"name", "app"}, {"version", "1.0.0"}, {"owner", kOwner}};
     SetImageStatus(r, status);
     EXPECT_TRUE(store_->Insert(r).ok());
@@ -125,6 +126,41 @@ TEST_F(LifecycleOpsTest, DeletedImagesStayDeletedAndBuildsAreRefused) {
                     {{"resourceArn", arn}, {"state", {{"status", "DELETED"}}}, {"clientToken", "f"}},
                     "444455556666");
   EXPECT_EQ(other.status().type(), "ResourceNotFoundException");
+}
+
+TEST_F(LifecycleOpsTest, RunningAPolicyAppliesItsRulesAndRecordsTheRun) {
+  // Builds 1-3 of app 1.0.0: 100, 40 and 5 days old; build 4 is still building.
+  const std::string b1 = AddImage("AVAILABLE", 1, 100);
+  const std::string b2 = AddImage("AVAILABLE", 2, 40);
+  const std::string b3 = AddImage("AVAILABLE", 3, 5);
+  const std::string b4 = AddImage("BUILDING", 4, 200);
+  Json policy = {
+      {"name", "app-policy"},
+      {"executionRole", "lifecycle"},
+      {"resourceType", "AMI_IMAGE"},
+      {"policyDetails",
+       {{{"action", {{"type", "DEPRECATE"}}}, {"filter", {{"type", "AGE"}, {"value", 30}, {"unit", "DAYS"}}}},
+        {{"action", {{"type", "DELETE"}}}, {"filter", {{"type", "AGE"}, {"value", 90}, {"unit", "DAYS"}}}}}},
+      {"resourceSelection", {{"recipes", {{{"name", "app"}, {"semanticVersion", "1.x.x"}}}}}},
+      {"clientToken", "p"}};
+  auto created = Call("CreateLifecyclePolicy", policy);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const std::string arn = (*created)["lifecyclePolicyArn"];
+  auto id = RunLifecyclePolicy(*store_, arn, NowMillis());
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_EQ(store_->Get(b1)->status, "DELETED");
+  EXPECT_EQ(store_->Get(b2)->status, "DEPRECATED");
+  EXPECT_EQ(store_->Get(b3)->status, "AVAILABLE");
+  EXPECT_EQ(store_->Get(b4)->status, "BUILDING");
+  auto resources = Call("ListLifecycleExecutionResources", {{"lifecycleExecutionId", *id}});
+  ASSERT_TRUE(resources.ok());
+  EXPECT_EQ((*resources)["resources"].size(), 3u);  // b1 deprecated then deleted, b2 deprecated
+  auto runs = Call("ListLifecycleExecutions", {{"resourceArn", arn}});
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ((*runs)["lifecycleExecutions"].size(), 1u);
+  EXPECT_EQ((*runs)["lifecycleExecutions"][0]["lifecyclePolicyArn"], arn);
+  auto got = Call("GetLifecyclePolicy", {{"lifecyclePolicyArn", arn}});
+  EXPECT_TRUE((*got)["lifecyclePolicy"].contains("dateLastRun"));
 }
 
 }  // namespace
