@@ -88,6 +88,8 @@ int Run(RunFlags& f) {
   if (f.trace) cli.trace = true;
   if (f.cw_ignore) cli.cw_ignore_failures = true;
   std::optional<kiln::toe::RunSettings> config;
+  if (!f.config.empty() && (cli.documents || cli.parameters))  // checked before reading the file
+    return Fail(kiln::toe::MergeSettings(cli, kiln::toe::RunSettings{}).status().message());
   if (!f.config.empty()) {
     auto text = ReadConfig(f.config, cli.document_s3_bucket_owner.value_or(""));
     if (!text.ok()) return Fail(text.status().message());

@@ -1,3 +1,5 @@
+// Designated initializers leave the other fields at their defaults on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include "common/http_client.h"
 
 #include <chrono>

@@ -40,8 +40,10 @@ struct Config {
   std::string region = "us-east-1";
   std::string endpoint;  // "http://127.0.0.1:9000" or empty for AWS
   // Reads the environment (see the file comment). Fails when no credentials
-  // can be found, naming the variables to set.
-  static Result<Config> FromEnvironment();
+  // can be found, naming the variables to set. With `env` ("NAME=value"
+  // entries, e.g. a step's child environment) non-empty, variables are read
+  // from it instead of this process's environment.
+  static Result<Config> FromEnvironment(const std::vector<std::string>& env = {});
 };
 
 struct RequestOptions {

@@ -5,7 +5,7 @@ namespace kiln::toe {
 std::string Problems::Format(const Where& w, const std::string& message) {
   std::string out = w.document;
   if (w.line > 0) out += ":" + std::to_string(w.line);
-  out += ": ";
+  if (!out.empty()) out += ": ";
   std::string ctx;
   auto add = [&](const char* kind, const std::string& v) {
     if (v.empty()) return;
