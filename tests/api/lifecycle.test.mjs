@@ -78,9 +78,9 @@ test('invalid policies are refused naming the member', async () => {
       /COUNT can only be used by a DELETE rule/],
     [policy({ policyDetails: [{ action: { type: 'DELETE' }, filter: { type: 'AGE', value: 3 } }] }),
       /filter\.unit: is required/],
-    [policy({ resourceSelection: { recipes: [{ name: 'r', semanticVersion: '1.0.0' }], tagMap: { a: 'b' } } }),
+    [policy({ resourceSelection: { recipes: [{ name: 'rcp', semanticVersion: '1.0.0' }], tagMap: { a: 'b' } } }),
       /exactly one of recipes or tagMap/],
-    [policy({ resourceSelection: { recipes: [{ name: 'r', semanticVersion: 'x.2.x' }] } }),
+    [policy({ resourceSelection: { recipes: [{ name: 'rcp', semanticVersion: 'x.2.x' }] } }),
       /semanticVersion/],
   ];
   for (const [input, msg] of cases) {

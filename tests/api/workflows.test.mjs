@@ -64,10 +64,10 @@ test('invalid workflow documents are refused naming step, field and line', async
   assert.equal(e.name, 'InvalidParameterCombinationException');
   e = await errorOf(c.send(new CreateWorkflowCommand({
     name: unique('bad'), semanticVersion: '1.0.0', type: 'BUILD', uri: 's3://bucket/wf.yml', clientToken: unique('ct') })));
-  assert.equal(e.name, 'NotImplemented');
+  assert.equal(e.name, 'NotImplementedException');
   e = await errorOf(c.send(new CreateWorkflowCommand({
-    name: unique('bad'), semanticVersion: '1.x.0', type: 'TEST', data: GUIDE_TEST_WORKFLOW, clientToken: unique('ct') })));
-  assert.equal(e.name, 'InvalidVersionNumberException');
+    name: unique('bad'), semanticVersion: '1.0.1073741824', type: 'TEST', data: GUIDE_TEST_WORKFLOW, clientToken: unique('ct') })));
+  assert.equal(e.name, 'InvalidVersionNumberException', 'nodes are at most 2^30-1');
   e = await errorOf(c.send(new CreateWorkflowCommand({
     name: unique('dry'), semanticVersion: '1.0.0', type: 'TEST', data: GUIDE_TEST_WORKFLOW, clientToken: unique('ct'), dryRun: true })));
   assert.equal(e.name, 'DryRunOperationException');
