@@ -6,9 +6,15 @@
 namespace kiln::api {
 
 Result<ComponentDocumentInfo> InspectComponentDocument(const std::string& data,
-                                                       const std::string& field) {
+                                                       const std::string& field,
+                                                       const std::string& platform) {
   toe::Problems problems;
-  auto doc = toe::LoadAndValidate(data, field, &problems);
+  toe::ValidateOptions options;
+  options.platform = static_cast<unsigned>(platform == "Windows" ? toe::Platform::kWindows
+                                           : platform == "macOS" ? toe::Platform::kMacOS
+                                                                 : toe::Platform::kLinux);
+  options.require_implementation = false;
+  auto doc = toe::LoadAndValidate(data, field, &problems, options);
   if (!doc.ok()) {
     return InvalidParameterValue("The component document in '" + field + "' is not valid: " +
                                  doc.status().message());
@@ -37,7 +43,8 @@ namespace kiln::api {
 Result<store::Resource> MakeComponentResource(const std::string& account, const std::string& region,
                                               const Json& input, const std::string& data,
                                               const std::string& field) {
-  KILN_ASSIGN_OR_RETURN(auto info, InspectComponentDocument(data, field));
+  KILN_ASSIGN_OR_RETURN(auto info,
+                        InspectComponentDocument(data, field, input.value("platform", "Linux")));
   const std::string name = input.value("name", "");
   const std::string version = input.value("semanticVersion", "");
   Arn arn;

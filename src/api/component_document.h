@@ -21,8 +21,12 @@ struct ComponentDocumentInfo {
 // Parses and validates `data` (YAML or JSON). Problems come back as one
 // InvalidParameterValueException listing each "<field>:<line>: phase ..,
 // step ..: what is wrong" (field is the request member, e.g. "data").
+// `platform` is the component's platform ("Linux", "Windows", "macOS"):
+// modules are checked against it, and documented modules this build of
+// kiln-toe does not implement are accepted (running them fails clearly).
 Result<ComponentDocumentInfo> InspectComponentDocument(const std::string& data,
-                                                       const std::string& field);
+                                                       const std::string& field,
+                                                       const std::string& platform = "Linux");
 
 }  // namespace kiln::api
 

@@ -6,6 +6,7 @@
 #include "api/ops_resources.h"
 #include "api/resource_ops.h"
 
+
 namespace kiln::api {
 namespace {
 
@@ -22,14 +23,7 @@ Result<std::string> DocumentSource(const Json& input) {
     return InvalidParameterCombination("Specify exactly one of 'data' (the document inline) or "
                                        "'uri' (an s3:// location of the document)");
   }
-  if (has_uri) {
-    // src/common/s3.h (the S3 client) has not landed on this branch yet.
-    return Status::Unimplemented("Component documents from 'uri' (" +
-                                 input["uri"].get<std::string>() +
-                                 ") are not supported by this Kiln build yet; pass the document "
-                                 "inline in 'data'")
-        .WithType("InvalidRequestException");
-  }
+  if (has_uri) return FetchFromS3(input["uri"].get<std::string>(), "uri");
   const std::string data = input["data"].get<std::string>();
   if (data.size() >= kMaxInlineDocument) {
     return InvalidParameterValue("data: documents of 64 KB or more must be stored in Amazon S3 "

@@ -37,14 +37,13 @@ Result<Json> CreateContainerRecipe(OperationContext& ctx, const Json& input) {
     return InvalidParameterCombination("Specify exactly one of dockerfileTemplateData or "
                                        "dockerfileTemplateUri");
   }
+  std::string dockerfile = input.value("dockerfileTemplateData", "");
   if (has_uri) {
-    return Status::Unimplemented("dockerfileTemplateUri (" + input.value("dockerfileTemplateUri", "") +
-                                 ") is not supported by this Kiln build yet (no S3 client); pass "
-                                 "the template inline in dockerfileTemplateData")
-        .WithType("InvalidRequestException");
+    KILN_ASSIGN_OR_RETURN(dockerfile, FetchFromS3(input["dockerfileTemplateUri"].get<std::string>(),
+                                                  "dockerfileTemplateUri"));
   }
   const Json& components = input.value("components", Json::array());
-  KILN_RETURN_IF_ERROR(ValidateDockerfileTemplate(input.value("dockerfileTemplateData", ""),
+  KILN_RETURN_IF_ERROR(ValidateDockerfileTemplate(dockerfile,
                                                   components.is_array() && !components.empty(),
                                                   "dockerfileTemplateData"));
   const Json& repo = input.value("targetRepository", Json::object());
@@ -57,7 +56,8 @@ Result<Json> CreateContainerRecipe(OperationContext& ctx, const Json& input) {
               {"platform", platform.empty() ? "Linux" : platform},
               // Kiln keeps recipes unencrypted in its local database (D-res-3).
               {"encrypted", false}};
-  CopyFields(input, {"components", "instanceConfiguration", "dockerfileTemplateData", "kmsKeyId",
+  doc["dockerfileTemplateData"] = dockerfile;  // the template as read, also from a URI
+  CopyFields(input, {"components", "instanceConfiguration", "kmsKeyId",
                      "parentImage", "workingDirectory", "targetRepository", "platformOverride",
                      "imageOsVersionOverride"},
              doc);

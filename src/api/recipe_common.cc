@@ -46,8 +46,8 @@ Result<std::string> CheckRecipeComponents(OperationContext& ctx, const Json& com
                                    " but the recipe is for " + shared_platform);
     }
     // Parameters: names must exist; those without a default must be given.
-    std::map<std::string, const Json*> known;
-    for (const auto& d : doc.value("parameters", Json::array())) known[d.value("name", "")] = &d;
+    std::map<std::string, Json> known;
+    for (const auto& d : doc.value("parameters", Json::array())) known[d.value("name", "")] = d;
     std::set<std::string> given;
     for (const auto& param : c.value("parameters", Json::array())) {
       const std::string name = param.value("name", "");
@@ -61,7 +61,7 @@ Result<std::string> CheckRecipeComponents(OperationContext& ctx, const Json& com
       }
     }
     for (const auto& [name, detail] : known) {
-      if (!detail->contains("defaultValue") && !given.count(name)) {
+      if (!detail.contains("defaultValue") && !given.count(name)) {
         return InvalidParameterValue(where + ": missing required parameter '" + name +
                                      "' for component " + resolved->arn);
       }

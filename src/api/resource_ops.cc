@@ -3,11 +3,19 @@
 #include <algorithm>
 #include <climits>
 #include <set>
+#include <tuple>
 
 #include "api/resource_policy.h"
 #include "common/time.h"
 #include "store/idempotency.h"
 #include "store/paging.h"
+
+// The S3 client comes from the toe-modules branch; until it is merged,
+// FetchFromS3 answers a clear "not supported by this build" error.
+#if __has_include("common/s3.h")
+#include "common/s3.h"
+#define KILN_HAVE_S3 1
+#endif
 
 namespace kiln::api {
 
@@ -352,6 +360,61 @@ std::string GroupKey(const store::Resource& r, Grouping g) {
   return r.arn;
 }
 
+// The position of a group's representative row in listing order.
+std::tuple<std::string, std::string, int64_t, std::string> GroupOrder(const store::Resource& r,
+                                                                      Grouping g) {
+  return {r.name, g == Grouping::kName ? "" : store::VersionSortKey(r.version),
+          g == Grouping::kNone ? r.build : 0, r.arn};
+}
+
+// owner=Shared: a few rows of possibly several owners. Grouped and paged in
+// memory so that rows of different owners never split one group; the page
+// token holds the last group's representative row.
+Result<ListResult> ListShared(OperationContext& ctx, const std::set<std::string>& arns,
+                              const store::ListQuery& q, Grouping grouping, int limit,
+                              const std::function<Result<bool>(const store::Resource&)>& accept,
+                              const Json& fingerprint, const std::string& secret) {
+  std::vector<store::Resource> rows;
+  for (const auto& arn : arns) {
+    auto r = ctx.store->Get(arn);
+    if (!r.ok()) {
+      if (r.status().code() == Code::kNotFound) continue;  // deleted since it was shared
+      return r.status();
+    }
+    if (r->kind != q.kind || r->region != q.region) continue;
+    if (q.name && r->name != *q.name) continue;
+    if (q.version && store::VersionSortKey(r->version) != store::VersionSortKey(*q.version)) continue;
+    KILN_ASSIGN_OR_RETURN(bool ok, accept(*r));
+    if (ok) rows.push_back(std::move(*r));
+  }
+  std::sort(rows.begin(), rows.end(), [](const store::Resource& a, const store::Resource& b) {
+    return GroupOrder(a, Grouping::kNone) < GroupOrder(b, Grouping::kNone);
+  });
+  std::map<std::string, size_t> index;
+  std::vector<store::Resource> groups;
+  for (auto& r : rows) {  // ascending, so a later row is its group's latest
+    auto [it, inserted] = index.emplace(GroupKey(r, grouping), groups.size());
+    if (inserted) groups.push_back(r);
+    else groups[it->second] = r;
+  }
+  std::sort(groups.begin(), groups.end(), [&](const store::Resource& a, const store::Resource& b) {
+    return GroupOrder(a, grouping) < GroupOrder(b, grouping);
+  });
+  size_t start = 0;
+  if (q.after) {
+    auto cursor = GroupOrder(*q.after, grouping);
+    while (start < groups.size() && GroupOrder(groups[start], grouping) <= cursor) ++start;
+  }
+  ListResult result;
+  for (size_t i = start; i < groups.size() && static_cast<int>(result.items.size()) < limit; ++i) {
+    result.items.push_back(groups[i]);
+  }
+  if (start + result.items.size() < groups.size()) {
+    result.next_token = store::EncodePageToken(result.items.back(), fingerprint, secret);
+  }
+  return result;
+}
+
 }  // namespace
 
 Result<ListResult> ListResources(OperationContext& ctx, const Json& input, const ListSpec& spec) {
@@ -432,12 +495,20 @@ Result<ListResult> ListResources(OperationContext& ctx, const Json& input, const
     return true;
   };
 
+  if (owner == "Shared" && !spec.account) {
+    return ListShared(ctx, shared, q, grouping, limit, accept, fingerprint, secret);
+  }
+
   // Stream store pages; keep the latest row of each group (rows ascend, so
   // the last accepted row of a group is its latest build / version).
   ListResult result;
   std::vector<std::string> keys;
   bool more = false;
-  q.limit = std::max(limit * 4, 100);
+  // One extra row shows whether a next page exists; grouped listings read
+  // ahead a little further because several rows fold into one.
+  q.limit = grouping == Grouping::kNone && !spec.include && filters.empty() && shared.empty()
+                ? limit + 1
+                : std::max(limit * 2, 50);
   while (!more) {
     KILN_ASSIGN_OR_RETURN(auto page, ctx.store->List(q));
     for (auto& r : page.items) {
@@ -500,6 +571,34 @@ Json Project(const Json& doc, const std::vector<std::string>& fields) {
   Json out = Json::object();
   CopyFields(doc, fields, out);
   return out;
+}
+
+// ---------------------------------------------------------------- S3
+
+// Reads a document from an s3:// URI with the S3 settings of the kiln serve
+// process (AWS_* environment, AWS_ENDPOINT_URL_S3 for local S3 servers).
+Result<std::string> FetchFromS3(const std::string& uri, const std::string& field) {
+#if KILN_HAVE_S3
+  auto parsed = s3::S3Uri::Parse(uri);
+  if (!parsed.ok() || parsed->key.empty()) {
+    return InvalidParameterValue(field + ": '" + uri + "' is not an s3://bucket/key URI");
+  }
+  auto config = s3::Config::FromEnvironment();
+  if (!config.ok()) {
+    return InvalidRequest(field + ": kiln serve has no S3 access configured to read " + uri + ": " +
+                          config.status().message());
+  }
+  auto body = s3::Client(*config).GetObject(parsed->bucket, parsed->key);
+  if (!body.ok()) {
+    return InvalidParameterValue(field + ": cannot read " + uri + ": " + body.status().message());
+  }
+  return std::move(*body);
+#else
+  return Status::Unimplemented(field + " (" + uri +
+                               ") is not supported by this Kiln build yet (no S3 client); pass "
+                               "the content inline instead")
+      .WithType("InvalidRequestException");
+#endif
 }
 
 // ---------------------------------------------------------------- deletes

@@ -199,6 +199,13 @@ void CopyFields(const Json& input, const std::vector<std::string>& fields, Json&
 // Keeps only `fields` of a stored doc (a List row from a Get shape).
 Json Project(const Json& doc, const std::vector<std::string>& fields);
 
+// Reads the object at an s3://bucket/key `uri` (request member `field`) with
+// the S3 settings of the kiln serve process (AWS_* environment variables,
+// AWS_ENDPOINT_URL_S3 for a local S3 server). InvalidParameterValueException
+// for a bad URI or a failed read; InvalidRequestException when this build has
+// no S3 client or no S3 credentials are configured.
+Result<std::string> FetchFromS3(const std::string& uri, const std::string& field);
+
 // ---------------------------------------------------------------- policies
 // The four shareable kinds and the actions a policy may grant (§2.10):
 //   component: imagebuilder:GetComponent, imagebuilder:ListComponents

@@ -225,6 +225,39 @@ TEST_F(ResourceOpsTest, PoliciesShareWithNamedAccountsOnly) {
   EXPECT_TRUE(ReleaseForDelete(*store_, r).ok());
 }
 
+TEST_F(ResourceOpsTest, SharedListingsFromSeveralOwnersPageWithoutLosingRows) {
+  const std::string c3 = "333333333333";
+  std::vector<store::Resource> mine;
+  for (const std::string& owner : {std::string(kA), c3}) {
+    for (int b : {1, 2}) mine.push_back(AddComponent(owner, "same", "1.0.0", b));
+    mine.push_back(AddComponent(owner, "zeta", "2.0.0"));
+  }
+  for (const auto& r : mine) {
+    const std::string p = Json{{"Statement", {{{"Effect", "Allow"}, {"Principal", {{"AWS", kB}}},
+                                               {"Action", "imagebuilder:List*"}}}}}.dump();
+    ASSERT_TRUE(PutResourcePolicy(*store_, r, p).ok());
+  }
+  auto b = Ctx(kB);
+  ListSpec spec;
+  spec.kind = "component";
+  spec.operation = "ListComponents";
+  spec.shared_action = "imagebuilder:ListComponents";
+  spec.one_per_version = true;
+  std::vector<std::string> seen;
+  std::string token;
+  do {
+    Json in = {{"owner", "Shared"}, {"maxResults", 1}};
+    if (!token.empty()) in["nextToken"] = token;
+    auto page = ListResources(b, in, spec);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_LE(page->items.size(), 1u);
+    for (auto& r : page->items) seen.push_back(r.account + ":" + r.name + "/" + std::to_string(r.build));
+    token = page->next_token;
+  } while (!token.empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{std::string(kA) + ":same/2", c3 + ":same/2",
+                                            std::string(kA) + ":zeta/1", c3 + ":zeta/1"}));
+}
+
 TEST_F(ResourceOpsTest, RejectsBadPolicies) {
   auto r = AddComponent(kA, "p", "1.0.0");
   auto put = [&](const Json& p) { return PutResourcePolicy(*store_, r, p.dump()).type(); };

@@ -46,8 +46,6 @@ const char* DigestAlgorithmName(DigestAlgorithm a) {
   return "?";
 }
 
-// HexEncode and HmacSha256 are defined once, in hash.cc (same declarations).
-
 std::string Digest(DigestAlgorithm a, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
