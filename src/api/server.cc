@@ -228,7 +228,14 @@ HttpResponse Server::Impl::Respond(HttpRequest& req) {
     }
     return r;
   }
-  return service.Handle(req, NowMillis());
+  int64_t start = MonotonicMillis();
+  HttpResponse r = service.Handle(req, NowMillis());
+  if (log::GetLevel() <= log::Level::kDebug) {
+    log::Debug(req.method + " " + std::string(path.substr(0, 120)) + " -> " +
+               std::to_string(r.status) + " in " + std::to_string(MonotonicMillis() - start) +
+               " ms");
+  }
+  return r;
 }
 
 void Server::Impl::Accept() {

@@ -44,20 +44,32 @@ rc=0
 (cd tests && node --test --test-reporter=spec api/) || rc=1
 bash tests/api/awscli_smoke.sh || rc=1
 
-# Graceful stop: SIGTERM with an idle keep-alive connection open must end the
-# process promptly with status 0.
-exec 3<>"/dev/tcp/127.0.0.1/$port"
+# Graceful stop: on SIGTERM an idle keep-alive connection is closed, a
+# request whose body is still arriving is finished and answered (with
+# Connection: close), and the process ends promptly with status 0.
+exec 3<>"/dev/tcp/127.0.0.1/$port"   # idle keep-alive connection
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+exec 4<>"/dev/tcp/127.0.0.1/$port"   # request in flight
+printf 'POST /ListComponents HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n' >&4
+sleep 0.3
 kill -TERM "$pid"
 start=$SECONDS
+sleep 0.3
+printf '{}' >&4
+inflight=$(timeout 5 cat <&4 | tr -d '\r')
+[ -n "${KILN_TEST_VERBOSE:-}" ] && echo "$inflight"
 wait "$pid"; status=$?
 trap - EXIT
-exec 3>&-
+exec 3>&- 4>&-
+if ! grep -q '^HTTP/1.1 403' <<<"$inflight" || ! grep -qi '^connection: close' <<<"$inflight"; then
+  echo "api: the request in flight at SIGTERM was not answered and closed: $inflight"
+  rc=1
+fi
 if [ "$status" -ne 0 ] || [ $((SECONDS - start)) -gt 5 ]; then
   echo "api: kiln serve did not stop cleanly on SIGTERM (status $status, $((SECONDS - start)) s)"
   rc=1
 else
-  echo "api: kiln serve stopped cleanly on SIGTERM"
+  echo "api: kiln serve stopped cleanly on SIGTERM, answering the request in flight"
 fi
 [ $rc -ne 0 ] && { echo "--- serve.log (last 30 lines)"; tail -30 "$work/serve.log"; }
 exit $rc

@@ -160,6 +160,14 @@ test('a body over the size limit is refused with 413', async () => {
   assert.ok(r.status === 413 || r.status === 'reset', `status ${r.status}`);
 });
 
+test('headers over the size limit are refused with 431', async () => {
+  const r = await fetch(`${endpoint}/healthz`, { headers: { 'x-big': 'y'.repeat(20 * 1024) } })
+    .catch((err) => ({ status: 'reset', err }));
+  assert.ok(r.status === 431 || r.status === 'reset', `status ${r.status}`);
+  // The server is still serving afterwards.
+  assert.equal((await fetch(`${endpoint}/healthz`)).status, 200);
+});
+
 test('operations without a handler say so by name (NotImplementedException, 501)', async (t) => {
   const e = await client().send(new ListComponentsCommand({})).then(() => null, (err) => err);
   if (!e) return t.skip('ListComponents is implemented');
