@@ -48,11 +48,14 @@ struct ExecRequest {
   std::string stdin_data;
   int64_t timeout_ms = -1;        // -1: none. On timeout every process the command started is killed.
   std::function<void(Stream, std::string_view)> on_output;
+  // Polled while the command runs; true kills it as a timeout would.
+  std::function<bool()> cancelled;
 };
 
 struct ExecResult {
   int exit_code = -1;
   bool timed_out = false;
+  bool cancelled = false;
   std::string stdout_data;
   std::string stderr_data;
 };

@@ -121,8 +121,10 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
     int rc = poll(fds, n, wait_ms);
     if (rc < 0 && errno != EINTR) break;
     const int64_t now = MonotonicMillis();
-    if (!result.timed_out && spec.timeout_ms >= 0 && now - start > spec.timeout_ms) {
-      result.timed_out = true;
+    bool cancel = !result.timed_out && !result.cancelled && spec.cancelled && spec.cancelled();
+    bool expired = !result.timed_out && !result.cancelled && spec.timeout_ms >= 0 && now - start > spec.timeout_ms;
+    if (cancel || expired) {
+      (cancel ? result.cancelled : result.timed_out) = true;
       // With a hook, the child gets a grace period to exit by itself once
       // the hook killed its real work (runc exec must reap what it started).
       if (spec.on_timeout) spec.on_timeout(pid);
@@ -160,8 +162,10 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
     pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid || (w < 0 && errno != EINTR)) break;
     const int64_t now = MonotonicMillis();
-    if (!result.timed_out && spec.timeout_ms >= 0 && now - start > spec.timeout_ms) {
-      result.timed_out = true;
+    bool cancel = !result.timed_out && !result.cancelled && spec.cancelled && spec.cancelled();
+    bool expired = !result.timed_out && !result.cancelled && spec.timeout_ms >= 0 && now - start > spec.timeout_ms;
+    if (cancel || expired) {
+      (cancel ? result.cancelled : result.timed_out) = true;
       if (spec.on_timeout) spec.on_timeout(pid);
       group_kill_at = spec.on_timeout ? now + 2000 : now;
     }

@@ -26,6 +26,9 @@ struct ProcessSpec {
   int64_t timeout_ms = -1;           // -1: no deadline
   // Called with each chunk of output as it arrives (from this thread).
   std::function<void(Stream, std::string_view)> on_output;
+  // Polled a few times a second; returning true stops the child exactly as a
+  // timeout does (result.cancelled instead of timed_out).
+  std::function<bool()> cancelled;
   // Runs once when the deadline passes, before the process group is killed.
   std::function<void(int pid)> on_timeout;
   // When set, stdout and stderr go to this file (appended) instead of being
@@ -39,6 +42,7 @@ struct ProcessSpec {
 struct ProcessResult {
   int exit_code = -1;        // exit status, or 128+signal when killed by one
   bool timed_out = false;
+  bool cancelled = false;
   std::string stdout_data;   // tail of stdout (see capture_limit)
   std::string stderr_data;   // tail of stderr
 };

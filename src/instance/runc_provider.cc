@@ -159,6 +159,7 @@ class RuncInstance : public Instance {
     spec.stdin_data = req.stdin_data;
     spec.timeout_ms = req.timeout_ms;
     spec.on_output = req.on_output;
+    spec.cancelled = req.cancelled;
     // runc exec's command lives in the container's cgroup, not in runc's
     // process group: kill it and everything it started, by host pid.
     spec.on_timeout = [pid_file](int) {
@@ -170,6 +171,7 @@ class RuncInstance : public Instance {
     ExecResult out;
     out.exit_code = r.exit_code;
     out.timed_out = r.timed_out;
+    out.cancelled = r.cancelled;
     out.stdout_data = std::move(r.stdout_data);
     out.stderr_data = std::move(r.stderr_data);
     return out;
@@ -264,6 +266,9 @@ Result<std::unique_ptr<RuncProvider>> RuncProvider::Create(RuncOptions options) 
   if (!options.toe_binary.empty() && access(options.toe_binary.c_str(), X_OK) != 0) {
     return Status::NotFound("kiln-toe binary '" + options.toe_binary + "' not found");
   }
+  if (options.bash_binary.empty() && access("/bin/bash-static", X_OK) == 0) {
+    options.bash_binary = "/bin/bash-static";
+  }
   std::error_code ec;
   fs::create_directories(options.data_dir + "/instances", ec);
   fs::create_directories(options.data_dir + "/runc", ec);
@@ -302,6 +307,9 @@ Result<std::unique_ptr<Instance>> RuncProvider::Launch(const LaunchSpec& spec) {
   if (!options_.toe_binary.empty()) {
     in.mounts.push_back({options_.toe_binary, std::string(kKilnDir) + "/bin/kiln-toe", true});
     in.mounts.push_back({options_.toe_binary, std::string(kKilnDir) + "/bin/awstoe", true});
+  }
+  if (!options_.bash_binary.empty()) {
+    in.mounts.push_back({options_.bash_binary, std::string(kKilnDir) + "/bin/bash", true});
   }
   if (spec.network) {
     in.mounts.push_back({"/etc/resolv.conf", "/etc/resolv.conf", true});

@@ -24,6 +24,10 @@ struct RuncOptions {
   std::string runc = "runc";
   std::string init_binary;    // path of kiln-init; default FindHelperBinary("kiln-init")
   std::string toe_binary;     // path of kiln-toe; empty: not mounted
+  // A static bash bind-mounted at /opt/kiln/bin/bash (last on PATH), so
+  // AWSTOE's ExecuteBash works in images without bash, such as busybox.
+  // Default: /bin/bash-static (Debian bash-static) when installed.
+  std::string bash_binary;
 };
 
 class RuncProvider : public InstanceProvider {
