@@ -31,6 +31,13 @@ int RunImageCommand(int argc, char** argv) {
   auto* import = app.add_subcommand("import", "Import busybox, oci:DIR[:TAG] or a root filesystem directory");
   import->add_option("source", source, "busybox | oci:DIR[:TAG] | /rootfs/dir")->required();
   import->add_option("name", name, "Name in the store")->required();
+  std::string parent;
+  auto* commit = app.add_subcommand("commit", "Snapshot a directory (overlayfs upper form: 0/0 char devices are "
+                                              "whiteouts) as a new layer on top of PARENT");
+  commit->add_option("parent", parent, "Parent image name")->required();
+  commit->add_option("dir", source, "Directory holding the changes")->required();
+  commit->add_option("name", name, "Name of the new image")->required();
+  commit->add_option("--compression", compression, "zstd (default) | gzip | none");
   auto* exp = app.add_subcommand("export", "Export an image");
   exp->add_option("name", name)->required();
   exp->add_option("--format", format, "oci-layout | oci-archive | raw | qcow2");
@@ -88,6 +95,24 @@ int RunImageCommand(int argc, char** argv) {
                                                                     : store->ImportRootfs(source, name);
     if (!img.ok()) return Fail(img.status());
     std::printf("%s %s\n", img->name.c_str(), img->manifest_digest.c_str());
+    return 0;
+  }
+  if (*commit) {
+    auto base = parent == "busybox" ? store->Busybox() : store->Get(parent);
+    if (!base.ok()) return Fail(base.status());
+    kiln::image::CommitOptions o;
+    o.name = name;
+    o.created_by = "kiln image commit " + source;
+    if (!compression.empty()) {
+      auto c = kiln::image::ParseCompression(compression);
+      if (!c.ok()) return Fail(c.status());
+      o.layer.compression = *c;
+    }
+    auto img = store->Commit(*base, source, o);
+    if (!img.ok()) return Fail(img.status());
+    const auto& top = img->layers.back();
+    std::printf("%s %s layer %s (%lld bytes)\n", img->name.c_str(), img->manifest_digest.c_str(), top.digest.c_str(),
+                static_cast<long long>(top.size));
     return 0;
   }
   if (*exp) {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -35,7 +36,10 @@ class BlobSink {
       // Worker threads overlap compression with tar writing; ignored (and
       // harmless) if libzstd was built without multithreading.
       unsigned cores = std::thread::hardware_concurrency();
-      if (cores > 1) ZSTD_CCtx_setParameter(zstd_, ZSTD_c_nbWorkers, std::min(cores, 4u));
+      const char* w = getenv("KILN_ZSTD_WORKERS");
+      // One worker mirrors `tar | zstd`: compression overlaps the tree walk.
+      unsigned workers = w ? static_cast<unsigned>(atoi(w)) : std::min(cores - 1, 1u);
+      if (workers > 0) ZSTD_CCtx_setParameter(zstd_, ZSTD_c_nbWorkers, workers);
     } else if (c == Compression::kGzip) {
       gzip_ok_ = deflateInit2(&gzip_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
     }
