@@ -4,6 +4,7 @@
 # script starts on loopback (see tests/lib/services.sh). Prints one closing
 # line "N passed, N failed" counting suites, and exits non-zero on failure.
 set -uo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
 root=$PWD
 export KILN_BIN="$root/build/bin"

@@ -46,7 +46,13 @@ struct StepContext {
   // Runs nested documents for ExecuteDocument (set by the executor).
   std::function<Result<Json>(const Json& inputs, const StepContext& parent)> execute_document;
   // Environment for child processes (AWS_* credentials, endpoints, PATH...).
+  // Empty means "inherit kiln-toe's environment".
   std::vector<std::string> env;
+  // A directory for this run's temporary files (script files and the like),
+  // inside the run's log folder. Always set while a step runs.
+  std::string work_dir;
+  // The location of the document this step belongs to (for relative paths).
+  std::string document_location;
 };
 
 // What one execution of a module produced.
@@ -55,6 +61,9 @@ struct ModuleResult {
   Json outputs = Json::object();  // the module's documented outputs
   bool reboot_requested = false;  // exit 194 from ExecuteBash, or Reboot
   int exit_code = 0;      // for command modules, the child's exit status
+  // ExecuteDocument only: the child runs' detailed output (goes into the
+  // step's `detailedOutput` in detailedoutput.json); null otherwise.
+  Json detailed_output;
 };
 
 // Which platforms a module exists on, per the guide's module table.

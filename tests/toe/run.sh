@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# kiln-toe integration suite: every document in tests/toe/cases/ runs through
+# the real build/bin/kiln-toe (and awstoe) binary and is checked against the
+# behaviour the guide documents for it. Each case declares its expectations
+# in "#@" comment lines at the top:
+#   #@ args: <extra run flags>          (the document is passed with -d)
+#   #@ exit: <code>                     expected exit code of `run` (default 0)
+#   #@ status: <status>                 expected summary status
+#   #@ console: <text>                  console.log contains this line (exact line)
+#   #@ console-has: <text>              console.log contains this text
+#   #@ stdout-has: <text>               the summary on stdout contains this text
+#   #@ stderr-has: <text>               stderr contains this text
+#   #@ validate-fails: <text>           `validate` fails naming <text>; nothing runs
+#   #@ validate-only                    `validate` must pass; the document is not run
+#   #@ setup: <shell>                   run in the case folder before
+#   #@ check: <shell>                   must succeed after the run ($LOG = log folder)
+#   #@ file: <name>                     copy cases/files/<name> into the case folder
+#   #@ requires: <Module>               skip when this build lacks the module
+#   #@ rerun                            run the same command a second time (reboot)
+#   #@ env: NAME=value                  environment for the run
+# @CASE@ in a document or directive is replaced by the case folder.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${KILN_BIN:-$root/build/bin}
+work=${KILN_TEST_WORK:-$root/tests/.work}/toe
+rm -rf "$work"; mkdir -p "$work"
+toe=$bin/kiln-toe
+[ -x "$toe" ] || { echo "kiln-toe not built at $toe"; exit 1; }
+
+pass=0; fail=0; skip=0; failed=()
+
+directives() { sed -n "s/^#@ $2: \{0,1\}//p" "$1"; }
+has_directive() { grep -q "^#@ $2\$" "$1"; }
+
+run_case() {
+  local src=$1 name dir doc out err rc expect_exit status log
+  name=$(basename "$src" .yml)
+  dir=$work/$name; mkdir -p "$dir/logs"
+  doc=$dir/$(basename "$src")
+  sed "s|@CASE@|$dir|g" "$src" > "$doc"
+  while read -r f; do [ -n "$f" ] && cp "$here/cases/files/$f" "$dir/"; done < <(directives "$src" file)
+  for f in "$dir"/*.yaml; do [ -f "$f" ] && sed -i "s|@CASE@|$dir|g" "$f"; done
+  local problems=()
+  while read -r m; do
+    [ -z "$m" ] && continue
+    if grep -q "'$m' is not implemented in this build" <<< "$("$toe" validate -d "$doc" 2>&1)"; then
+      echo "SKIP $name (this build has no $m module)"; skip=$((skip+1)); return
+    fi
+  done < <(directives "$src" requires)
+  while read -r s; do [ -n "$s" ] && (cd "$dir" && eval "${s//@CASE@/$dir}") >/dev/null 2>&1; done < <(directives "$src" setup)
+
+  local vf; vf=$(directives "$src" validate-fails)
+  if [ -n "$vf" ]; then
+    (cd "$dir" && "$toe" validate -d "$(basename "$doc")" >"$dir/validate.out" 2>"$dir/validate.err"); rc=$?
+    [ "$rc" = 1 ] || problems+=("validate exit $rc, want 1")
+    while read -r t; do
+      grep -qF -- "$t" "$dir/validate.err" || problems+=("validate stderr lacks: $t")
+    done <<< "$vf"
+    # A failing document must not run either.
+    (cd "$dir" && "$toe" run -d "$(basename "$doc")" -l "$dir/logs" >"$dir/run.out" 2>"$dir/run.err"); rc=$?
+    [ "$rc" = 1 ] || problems+=("run of an invalid document exited $rc, want 1")
+    [ -z "$(ls -A "$dir/logs")" ] || problems+=("run of an invalid document created a log folder")
+  elif has_directive "$src" validate-only; then
+    (cd "$dir" && "$toe" validate -d "$(basename "$doc")" >"$dir/validate.out" 2>"$dir/validate.err") ||
+      problems+=("validate failed: $(cat "$dir/validate.err")")
+  else
+    local args; args=$(directives "$src" args | tr '\n' ' ')
+    args=${args//@CASE@/$dir}
+    local envs=()
+    while read -r e; do [ -n "$e" ] && envs+=("${e//@CASE@/$dir}"); done < <(directives "$src" env)
+    local cmd="env ${envs[*]} \"$toe\" run -d \"$(basename "$doc")\" -l \"$dir/logs\" $args"
+    (cd "$dir" && eval "$cmd" >"$dir/run.out" 2>"$dir/run.err"); rc=$?
+    if has_directive "$src" rerun; then
+      [ "$rc" = 194 ] || problems+=("first run exited $rc, want 194 (reboot)")
+      (cd "$dir" && eval "$cmd" >"$dir/run.out" 2>>"$dir/run.err"); rc=$?
+    fi
+    expect_exit=$(directives "$src" exit); expect_exit=${expect_exit:-0}
+    [ "$rc" = "$expect_exit" ] || problems+=("exit $rc, want $expect_exit")
+    log=$(ls -d "$dir"/logs/TOE_* 2>/dev/null | head -1)
+    status=$(directives "$src" status)
+    if [ -n "$status" ]; then
+      grep -q "\"status\": \"$status\"" "$dir/run.out" || problems+=("summary status is not $status")
+    fi
+    while read -r t; do [ -z "$t" ] && continue
+      grep -qxF -- "$t" "$log/console.log" 2>/dev/null || problems+=("console.log lacks line: $t")
+    done < <(directives "$src" console)
+    while read -r t; do [ -z "$t" ] && continue
+      grep -qF -- "$t" "$log/console.log" 2>/dev/null || problems+=("console.log lacks: $t")
+    done < <(directives "$src" console-has)
+    while read -r t; do [ -z "$t" ] && continue
+      grep -qF -- "$t" "$dir/run.out" || problems+=("stdout lacks: $t")
+    done < <(directives "$src" stdout-has)
+    while read -r t; do [ -z "$t" ] && continue
+      grep -qF -- "$t" "$dir/run.err" || problems+=("stderr lacks: $t")
+    done < <(directives "$src" stderr-has)
+    while read -r c; do [ -z "$c" ] && continue
+      (cd "$dir" && LOG=$log eval "${c//@CASE@/$dir}") >>"$dir/check.out" 2>&1 || problems+=("check failed: $c")
+    done < <(directives "$src" check)
+  fi
+  if [ ${#problems[@]} -eq 0 ]; then
+    pass=$((pass+1)); echo "ok   $name"
+  else
+    fail=$((fail+1)); failed+=("$name"); echo "FAIL $name"
+    for p in "${problems[@]}"; do echo "       $p"; done
+    echo "       (files in $dir)"
+  fi
+}
+
+for c in "$here"/cases/*.yml; do run_case "$c"; done
+
+# Command-line behaviour that is not tied to one document.
+cli_check() {  # name expected-exit stderr-text command...
+  local name=$1 want=$2 text=$3; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" = "$want" ] && { [ -z "$text" ] || grep -qF -- "$text" <<< "$out"; }; then
+    pass=$((pass+1)); echo "ok   cli: $name"
+  else
+    fail=$((fail+1)); failed+=("cli: $name"); echo "FAIL cli: $name (exit $rc, want $want; output: ${out:0:300})"
+  fi
+}
+hello=$root/examples/hello-world.yml
+cd "$work"
+cli_check "version" 0 "kiln-toe" "$toe" --version
+cli_check "short version" 0 "kiln-toe" "$toe" -v
+cli_check "help" 0 "run" "$toe" --help
+cli_check "no subcommand" 1 "" "$toe"
+cli_check "unknown subcommand" 1 "" "$toe" frobnicate
+cli_check "run without documents" 1 "--documents or --config" "$toe" run
+cli_check "config with documents" 1 "--documents cannot be combined with --config" "$toe" run -c /dev/null -d "$hello"
+cli_check "empty parameter value" 1 "ntp-server=" "$toe" run -d "$hello" --parameters ntp-server= -l "$work"
+cli_check "unknown phase" 1 "no document has a phase named 'bulid'" "$toe" run -d "$hello" -p bulid -l "$work"
+cli_check "missing document" 1 "nope.yml" "$toe" validate -d nope.yml
+cli_check "s3 document without S3 client" 1 "s3://bucket/doc.yml" "$toe" validate -d s3://bucket/doc.yml
+cli_check "component ARN without KILN_ENDPOINT" 1 "component ARNs need a Kiln server: set KILN_ENDPOINT" \
+  env -u KILN_ENDPOINT "$toe" validate -d arn:aws:imagebuilder:us-west-2:123456789012:component/my-example-component/2021.12.02/1
+cli_check "cloudwatch flags" 1 "CloudWatch Logs streaming" "$toe" run -d "$hello" --cw-log-group g -l "$work"
+cli_check "cloudwatch flags ignored" 0 "warning: CloudWatch" "$toe" run -d "$hello" --cw-log-group=g --cw-ignore-failures -l "$work/cw"
+cli_check "awstoe name" 0 "" "$bin/awstoe" run --documents="$hello" --phases=build --execution-id=awstoe-name --log-directory="$work/awstoe"
+cli_check "log folder name" 0 "" test -d "$(ls -d "$work"/awstoe/TOE_*_UTC-0_awstoe-name)"
+cli_check "validate two documents, one bad" 1 "unknown action module" "$toe" validate -d "$hello,$here/cases/bad-unknown-module.yml"
+
+# The guide's run configuration (T72): two documents, per-document and global parameters.
+mkdir -p "$work/config"
+cat > "$work/config/sampledoc.yaml" <<'YAML'
+schemaVersion: 1.0
+parameters:
+  - dayofweek: {type: string}
+  - project: {type: string, default: none}
+phases:
+  - name: build
+    steps:
+      - name: Day
+        action: ExecuteBash
+        inputs: {commands: ["echo build {{ dayofweek }} {{ project }}"]}
+  - name: test
+    steps:
+      - name: Day
+        action: ExecuteBash
+        inputs: {commands: ["echo test {{ dayofweek }} {{ project }}"]}
+YAML
+cat > "$work/config/conversation-intro.yaml" <<'YAML'
+schemaVersion: 1.0
+parameters:
+  - greeting: {type: string}
+  - project: {type: string}
+phases:
+  - name: build
+    steps:
+      - name: Greet
+        action: ExecuteBash
+        inputs: {commands: ["echo '{{ greeting }} ({{ project }})'"]}
+YAML
+cat > "$work/config/run.json" <<JSON
+{
+  "documents": [
+    {"path": "$work/config/sampledoc.yaml", "parameters": [{"name": "dayofweek", "value": "Monday"}]},
+    {"path": "$work/config/conversation-intro.yaml", "parameters": [{"name": "greeting", "value": "Hello, HAL."}]}
+  ],
+  "phases": "build,test",
+  "parameters": [{"name": "project", "value": "examples"}],
+  "executionId": "config-run",
+  "logDirectory": "$work/config/logs"
+}
+JSON
+cli_check "run config (T72)" 0 "" "$toe" run --config "$work/config/run.json"
+cli_check "run config console" 0 "" diff <(printf 'build Monday examples\ntest Monday examples\nHello, HAL. (examples)\n') \
+  "$(ls -d "$work"/config/logs/TOE_*_config-run)/console.log"
+cli_check "run config: command line beats config" 0 "" "$toe" run --config "$work/config/run.json" --phases test --execution-id cli-wins
+cli_check "run config: command line phases" 0 "" diff <(printf 'test Monday examples\n') \
+  "$(ls -d "$work"/config/logs/TOE_*_cli-wins)/console.log"
+
+echo "toe: $pass passed, $fail failed, $skip skipped"
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+[ "$fail" -eq 0 ]
