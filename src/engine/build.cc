@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "common/time.h"
 #include "image/digest.h"
@@ -167,12 +170,20 @@ class BuildRun {
   // Runs one component's phases with kiln-toe inside the instance, the way
   // ExecuteComponents sends AWSTOE through SSM.
   Status RunComponent(instance::Instance& inst, const ComponentRef& c, const std::string& stage,
-                      size_t index, const std::string& phases, int64_t timeout_ms) {
+                      size_t index, const std::string& wanted, int64_t timeout_ms) {
+    // Only the phases the document has: Image Builder runs build and
+    // validate (or test) of every component, and most lack some of them.
+    KILN_ASSIGN_OR_RETURN(std::string phases, PresentPhases(c, wanted));
+    if (phases.empty()) {
+      Emit({ProgressKind::kOutput, stage_, step_, c.name, "no " + wanted + " phase: nothing to run", {}, 0});
+      return Status::Ok();
+    }
     std::string id = stage + "-" + std::to_string(index + 1);
     Json params = Json::array();
     for (const auto& [k, v] : c.parameters) params.push_back({{"name", k}, {"value", v}});
     Json config = {{"documents", {{{"path", std::string(kRunDir) + "/documents/" + DocName(c)}, {"parameters", params}}}},
                    {"phases", phases},
+                   {"trace", true},  // step output on stdout: streamed with -v, quoted on failure
                    {"executionId", id},
                    {"logDirectory", std::string(kLogDir) + "/" + id},
                    {"stateDirectory", std::string(kLogDir) + "/state/" + id}};
@@ -210,9 +221,58 @@ class BuildRun {
         KILN_RETURN_IF_ERROR(inst.Start());
         continue;
       }
-      return Status::IOError("component " + c.name + " (phases " + phases + ") failed, kiln-toe exited " +
-                             std::to_string(r.exit_code) + "; last output:\n" + LastLines(output, kReasonLines));
+      return Status::IOError("component " + c.name + " (phases " + phases + ") failed: " +
+                             FailureMessage(r.stdout_data, r.exit_code) + "\nlast output:\n" +
+                             LastLines(ConsoleLog(id, output), kReasonLines));
     }
+  }
+
+  // The phases of `wanted` ("build,validate") that the document defines,
+  // comma-separated, in the wanted order.
+  Result<std::string> PresentPhases(const ComponentRef& c, const std::string& wanted) {
+    std::set<std::string> present;
+    try {
+      YAML::Node doc = YAML::LoadFile(c.path);
+      for (const auto& p : doc["phases"]) present.insert(p["name"].as<std::string>(""));
+    } catch (const std::exception& e) {
+      return Status::Invalid("component " + c.path + ": " + e.what());
+    }
+    std::string out, phase;
+    std::istringstream list(wanted);
+    while (std::getline(list, phase, ',')) {
+      if (present.count(phase)) out += (out.empty() ? "" : ",") + phase;
+    }
+    return out;
+  }
+
+  // kiln-toe's summary (the JSON object it prints last) names the failed
+  // phase and step.
+  static std::string FailureMessage(const std::string& out, int exit_code) {
+    size_t brace = out.rfind("\n{");
+    brace = brace == std::string::npos ? out.find('{') : brace + 1;
+    if (brace != std::string::npos) {
+      try {
+        Json summary = Json::parse(out.substr(brace));
+        std::string m = summary.value("failureMessage", "");
+        if (!m.empty()) return m;
+      } catch (const std::exception&) {
+      }
+    }
+    return "kiln-toe exited " + std::to_string(exit_code);
+  }
+
+  // The run's console.log (the steps' own output), else what toe printed.
+  std::string ConsoleLog(const std::string& id, const std::string& fallback) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(host_dir_ + "/logs/" + id, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->path().filename() == "console.log") {
+        std::ifstream in(it->path());
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        if (!text.empty()) return text;
+      }
+    }
+    return fallback;
   }
 
   template <typename Fn>

@@ -40,8 +40,8 @@ cp -r examples/build "$work/example"
 rm -rf "$work/example/out"
 echo "== build examples/build/hello.yml"
 check "kiln build succeeds" "$kiln" build "$work/example/hello.yml"
-cat "$work/last.out" | sed 's/^/       /'
-check "progress names stages and steps" grep -q "ok   CreateOutputImage" "$work/last.out"
+cp "$work/last.out" "$work/hello.out"; sed 's/^/       /' "$work/hello.out"
+check "progress names stages and steps" grep -q "ok   CreateOutputImage" "$work/hello.out"
 check_clean "successful build"
 out=$work/example/out/hello-oci
 check "skopeo reads the output layout" skopeo inspect "oci:$out:1.0.0"
@@ -124,7 +124,8 @@ check "failing component fails the build (exit 1)" test "$rc" = 1
 check "reason names the stage" grep -q "stage build" "$work/broken.out"
 check "reason names the step" grep -q "step ApplyBuildComponents" "$work/broken.out"
 check "reason names the component" grep -q "component broken.yml" "$work/broken.out"
-check "reason quotes the last output" grep -q "about to fail" "$work/broken.out"
+check "reason quotes the step's output" grep -q "about to fail" "$work/broken.out"
+check "reason names the failed step" grep -q "Breaks" "$work/broken.out"
 check "failed image is not in the store" sh -c "! \"$kiln\" image list | grep -q broken"
 check_clean "failed build"
 
