@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 bin=${KILN_BIN:-$repo/build/bin}
 runs=${RUNS:-5}
-work=$(mktemp -d /tmp/kiln-buildbench-XXXXXX)
+work=/tmp/kiln-buildbench-$$   # lowercase: buildah derives image names from it
+rm -rf "$work"; mkdir -p "$work"
 export KILN_DATA_DIR=$work/data
 bah=(buildah --root "$work/containers" --runroot "$work/run" --storage-driver vfs)
 cleanup() {
@@ -29,8 +30,10 @@ sed 's/enabled: true/enabled: false/' "$work/example/hello.yml" >"$work/example/
 # The same busybox root for buildah, as an OCI layout.
 "$bin/kiln" image import busybox busybox:latest >/dev/null
 "$bin/kiln" image export busybox:latest --output "$work/busybox-oci" --compression gzip >/dev/null
+id=$("${bah[@]}" pull -q "oci:$work/busybox-oci:latest")
+"${bah[@]}" tag "$id" localhost/kiln-busybox:latest
 cat >"$work/Dockerfile" <<DOCKERFILE
-FROM oci:$work/busybox-oci:latest
+FROM localhost/kiln-busybox:latest
 RUN mkdir -p /usr/local/bin /etc/hello
 RUN echo 'Hello from Kiln' > /etc/hello/greeting
 RUN printf '#!/bin/sh\ncat /etc/hello/greeting\n' > /usr/local/bin/hello && chmod 0755 /usr/local/bin/hello

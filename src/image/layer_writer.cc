@@ -12,6 +12,10 @@
 
 #include <algorithm>
 #include <map>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -33,12 +37,11 @@ class BlobSink {
     if (c == Compression::kZstd) {
       zstd_ = ZSTD_createCCtx();
       ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, level);
-      // Worker threads overlap compression with tar writing; ignored (and
-      // harmless) if libzstd was built without multithreading.
-      unsigned cores = std::thread::hardware_concurrency();
+      // Single-threaded by default: WriteLayer already compresses on a
+      // thread of its own (PipelinedSink). KILN_ZSTD_WORKERS=N adds zstd
+      // worker threads (ignored if libzstd lacks multithreading).
       const char* w = getenv("KILN_ZSTD_WORKERS");
-      // One worker mirrors `tar | zstd`: compression overlaps the tree walk.
-      unsigned workers = w ? static_cast<unsigned>(atoi(w)) : std::min(cores - 1, 1u);
+      unsigned workers = w ? static_cast<unsigned>(atoi(w)) : 0;
       if (workers > 0) ZSTD_CCtx_setParameter(zstd_, ZSTD_c_nbWorkers, workers);
     } else if (c == Compression::kGzip) {
       gzip_ok_ = deflateInit2(&gzip_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
@@ -134,8 +137,65 @@ class BlobSink {
   std::string error_;
 };
 
+// Runs a BlobSink on its own thread, fed through a bounded queue: the tree
+// walk and tar formatting overlap hashing, compression and writing, the
+// way `tar | zstd` overlaps its two processes.
+class PipelinedSink {
+ public:
+  explicit PipelinedSink(BlobSink* sink) : sink_(sink), thread_([this] { Drain(); }) {}
+  ~PipelinedSink() { Close(); }
+
+  bool Write(const void* data, size_t size) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return queue_.size() < kDepth || failed_; });
+    if (failed_) return false;
+    queue_.emplace_back(static_cast<const char*>(data), size);
+    ready_.notify_one();
+    return true;
+  }
+  // Waits for everything queued to be written; false if any write failed.
+  bool Close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return !failed_;
+      closed_ = true;
+      ready_.notify_one();
+    }
+    thread_.join();
+    return !failed_;
+  }
+
+ private:
+  static constexpr size_t kDepth = 8;  // x 1 MiB blocks
+  void Drain() {
+    for (;;) {
+      std::string chunk;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+        if (queue_.empty()) return;
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
+        space_.notify_one();
+      }
+      if (!failed_ && !sink_->Write(chunk.data(), chunk.size())) {
+        std::lock_guard<std::mutex> lock(mu_);
+        failed_ = true;
+        space_.notify_all();
+      }
+    }
+  }
+  BlobSink* sink_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::string> queue_;
+  bool closed_ = false;
+  std::atomic<bool> failed_{false};
+  std::thread thread_;
+};
+
 la_ssize_t SinkWrite(struct archive*, void* client, const void* buf, size_t n) {
-  return static_cast<BlobSink*>(client)->Write(buf, n) ? static_cast<la_ssize_t>(n) : -1;
+  return static_cast<PipelinedSink*>(client)->Write(buf, n) ? static_cast<la_ssize_t>(n) : -1;
 }
 
 // Walks the tree in sorted order and writes tar entries.
@@ -306,13 +366,14 @@ Result<LayerInfo> WriteLayer(const std::string& dir, const std::string& out_path
   int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("create " + out_path + ": " + strerror(errno));
   BlobSink sink(fd, options.compression, options.level);
+  PipelinedSink pipe(&sink);
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
-  archive_write_set_bytes_per_block(a, 64 * 1024);
+  archive_write_set_bytes_per_block(a, 1 << 20);  // few, large hand-offs to the sink thread
   archive_write_set_bytes_in_last_block(a, 1);  // no padding beyond the tar trailer
   Status s;
   int64_t entries = 0;
-  if (archive_write_open2(a, &sink, nullptr, SinkWrite, nullptr, nullptr) != ARCHIVE_OK) {
+  if (archive_write_open2(a, &pipe, nullptr, SinkWrite, nullptr, nullptr) != ARCHIVE_OK) {
     s = Status::IOError(std::string("tar: ") + archive_error_string(a));
   } else {
     TreeWriter tree(a, dir, options);
@@ -323,6 +384,7 @@ Result<LayerInfo> WriteLayer(const std::string& dir, const std::string& out_path
     }
   }
   archive_write_free(a);
+  if (!pipe.Close() && s.ok()) s = Status::IOError(sink.error());
   if (s.ok() && !sink.Finish()) s = Status::IOError(sink.error());
   close(fd);
   if (!s.ok()) {
