@@ -160,6 +160,35 @@ printf 'name: bad\nversion: 1\nparentImage: busybox\ncomponents: [{path: compone
 check "bad recipe exits 2" test $? = 2
 check "bad recipe error names file and line" grep -q "bad.yml:2: version '1'" "$work/bad.out"
 
+echo "== cancel (Ctrl-C)"
+cat >"$work/example/slow.yml" <<YAML
+name: slow
+version: 1.0.0
+parentImage: busybox
+components:
+  - path: components/slow.yml
+YAML
+cat >"$work/example/components/slow.yml" <<'YAML'
+name: slow
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Sleep
+        action: ExecuteBash
+        inputs:
+          commands: [sleep 120]
+YAML
+"$kiln" build "$work/example/slow.yml" >"$work/slow.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q LaunchBuildInstance "$work/slow.out" && break; sleep 0.1; done
+sleep 1
+kill -INT "$pid"; wait "$pid"
+check "SIGINT fails the build (exit 1)" test $? = 1
+check "reason says cancelled" grep -q "cancelled while running component slow.yml" "$work/slow.out"
+check "no sleep survives" sh -c "! ps -eo args | grep -qx 'sleep 120'"
+check_clean "cancelled build"
+
 echo "== crash recovery"
 "$kiln" instance run busybox -- sleep 300 &
 pid=$!
