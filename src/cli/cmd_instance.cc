@@ -1,0 +1,73 @@
+// `kiln instance`: build instances outside a build (debugging, cleanup).
+#include <cstdio>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "engine/local_build.h"
+#include "image/store.h"
+#include "instance/runc_provider.h"
+
+namespace {
+
+int Fail(const kiln::Status& s) {
+  std::fprintf(stderr, "kiln instance: %s\n", s.message().c_str());
+  return 1;
+}
+
+int RunInstanceCommand(int argc, char** argv) {
+  CLI::App app{"Run commands on throwaway instances; clean up instances left by a crash.", "kiln instance"};
+  std::string data_dir = kiln::engine::DefaultDataDir();
+  app.add_option("--data-dir", data_dir, "Image store and instance directory ($KILN_DATA_DIR)");
+  app.require_subcommand(1);
+  auto* cleanup = app.add_subcommand("cleanup", "Remove instances whose kiln process is gone");
+  auto* run = app.add_subcommand("run", "Launch an instance from IMAGE, run COMMAND in it, terminate it");
+  std::string image, type = "t3.medium";
+  std::vector<std::string> command;
+  bool network = false;
+  run->add_option("image", image, "Image name in the store (e.g. busybox:latest)")->required();
+  run->add_option("command", command, "Command and arguments (after --)")->required();
+  run->add_option("--instance-type", type, "Instance type (CPU and memory limits)");
+  run->add_flag("--network", network, "Share the host network");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  std::error_code ec;
+  data_dir = std::filesystem::absolute(data_dir, ec).string();
+  if (*cleanup) {
+    auto removed = kiln::instance::RuncProvider::CleanupOrphans(data_dir);
+    if (!removed.ok()) return Fail(removed.status());
+    for (const auto& id : *removed) std::printf("removed %s\n", id.c_str());
+    std::printf("%zu orphaned instance(s) removed\n", removed->size());
+    return 0;
+  }
+  auto store = kiln::image::ImageStore::Open(data_dir);
+  if (!store.ok()) return Fail(store.status());
+  auto img = image == "busybox" ? store->Busybox() : store->Get(image);
+  if (!img.ok()) return Fail(img.status());
+  auto layers = store->LayerDirs(*img);
+  if (!layers.ok()) return Fail(layers.status());
+  auto provider = kiln::instance::RuncProvider::Create(
+      {.data_dir = data_dir, .toe_binary = kiln::instance::FindHelperBinary("kiln-toe")});
+  if (!provider.ok()) return Fail(provider.status());
+  auto inst = (*provider)->Launch({.layers = *layers, .instance_type = type, .network = network});
+  if (!inst.ok()) return Fail(inst.status());
+  kiln::instance::ExecRequest req;
+  req.argv = command;
+  req.on_output = [](kiln::Stream s, std::string_view d) {
+    std::fwrite(d.data(), 1, d.size(), s == kiln::Stream::kStdout ? stdout : stderr);
+  };
+  auto r = (*inst)->Exec(req);
+  kiln::Status removed = (*inst)->Remove();
+  if (!r.ok()) return Fail(r.status());
+  if (!removed.ok()) return Fail(removed);
+  return r->exit_code;
+}
+
+}  // namespace
+
+KILN_REGISTER_COMMAND(instance, "instance", "Run a command on a throwaway instance; clean up orphans",
+                      RunInstanceCommand);
