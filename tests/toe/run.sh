@@ -191,6 +191,39 @@ cli_check "run config: command line beats config" 0 "" "$toe" run --config "$wor
 cli_check "run config: command line phases" 0 "" diff <(printf 'test Monday examples\n') \
   "$(ls -d "$work"/config/logs/TOE_*_cli-wins)/console.log"
 
+# SIGTERM stops the running step's whole process group and the run.
+mkdir -p "$work/cancel"
+cat > "$work/cancel/slow.yml" <<'YAML'
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Slow
+        action: ExecuteBash
+        inputs:
+          commands:
+            - sleep 300 &
+            - echo $! > child.pid
+            - sleep 300
+      - name: Never
+        action: ExecuteBash
+        inputs: {commands: ["touch never"]}
+YAML
+(cd "$work/cancel" && exec "$toe" run -d slow.yml -l logs >out 2>err) &
+runner=$!
+for _ in $(seq 100); do [ -s "$work/cancel/child.pid" ] && break; sleep 0.1; done
+sleep 0.3
+kill -TERM "$runner"
+wait "$runner"; rc=$?
+child=$(cat "$work/cancel/child.pid" 2>/dev/null)
+if [ "$rc" = 1 ] && [ -n "$child" ] && ! kill -0 "$child" 2>/dev/null && [ ! -e "$work/cancel/never" ] &&
+   grep -q "cancelled" "$work/cancel/out"; then
+  pass=$((pass+1)); echo "ok   cli: SIGTERM stops the step's processes and the run"
+else
+  fail=$((fail+1)); failed+=("cli: SIGTERM"); echo "FAIL cli: SIGTERM (exit $rc, child $child alive: $(kill -0 "$child" 2>/dev/null && echo yes || echo no))"
+  [ -n "$child" ] && kill "$child" 2>/dev/null
+fi
+
 # Component ARNs from a Kiln server (KILN_ENDPOINT): a stand-in GetComponent
 # endpoint on a free loopback port serves a document.
 arn=arn:aws:imagebuilder:us-west-2:123456789012:component/hello/1.0.0/1
