@@ -127,6 +127,8 @@ cli_check "short version" 0 "kiln-toe" "$toe" -v
 cli_check "help" 0 "run" "$toe" --help
 cli_check "no subcommand" 1 "" "$toe"
 cli_check "unknown subcommand" 1 "" "$toe" frobnicate
+cli_check "validate without documents" 1 "kiln-toe: --documents is required" "$toe" validate
+cli_check "unknown flag" 1 "--bogus" "$toe" run --bogus
 cli_check "run without documents" 1 "--documents or --config" "$toe" run
 cli_check "config with documents" 1 "--documents cannot be combined with --config" "$toe" run -c /dev/null -d "$hello"
 cli_check "empty parameter value" 1 "ntp-server=" "$toe" run -d "$hello" --parameters ntp-server= -l "$work"
