@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << app.name() << ": " << e.what() << "\n" << "Run '" << app.name() << " --help' for usage.\n";
+    std::cerr << app.get_name() << ": " << e.what() << "\n" << "Run '" << app.get_name() << " --help' for usage.\n";
     return 1;
   }
   if (version) {

@@ -5,7 +5,7 @@
 // nothing and kiln-toe says those sources are not supported.
 #include "toe/document_source.h"
 
-#if __has_include("common/s3.h") && __has_include("common/http_client.h") && __has_include("common/sigv4.h")
+#if defined(KILN_HAVE_AWS_CLIENTS)  // set by src/toe/CMakeLists.txt
 #include <nlohmann/json.hpp>
 
 #include "common/http_client.h"

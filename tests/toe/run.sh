@@ -127,6 +127,8 @@ cli_check "short version" 0 "kiln-toe" "$toe" -v
 cli_check "help" 0 "run" "$toe" --help
 cli_check "no subcommand" 1 "" "$toe"
 cli_check "unknown subcommand" 1 "" "$toe" frobnicate
+cli_check "validate without documents" 1 "kiln-toe: --documents is required" "$toe" validate
+cli_check "unknown flag" 1 "--bogus" "$toe" run --bogus
 cli_check "run without documents" 1 "--documents or --config" "$toe" run
 cli_check "config with documents" 1 "--documents cannot be combined with --config" "$toe" run -c /dev/null -d "$hello"
 cli_check "empty parameter value" 1 "ntp-server=" "$toe" run -d "$hello" --parameters ntp-server= -l "$work"
@@ -190,6 +192,44 @@ cli_check "run config console" 0 "" diff <(printf 'build Monday examples\ntest M
 cli_check "run config: command line beats config" 0 "" "$toe" run --config "$work/config/run.json" --phases test --execution-id cli-wins
 cli_check "run config: command line phases" 0 "" diff <(printf 'test Monday examples\n') \
   "$(ls -d "$work"/config/logs/TOE_*_cli-wins)/console.log"
+
+# SIGTERM stops the running step's whole process group and the run.
+mkdir -p "$work/cancel"
+cat > "$work/cancel/slow.yml" <<'YAML'
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Slow
+        action: ExecuteBash
+        inputs:
+          commands:
+            - sleep 300 &
+            - echo $! > child.pid
+            - sleep 300
+      - name: Never
+        action: ExecuteBash
+        inputs: {commands: ["touch never"]}
+YAML
+(cd "$work/cancel" && exec "$toe" run -d slow.yml -l logs >out 2>err) &
+runner=$!
+for _ in $(seq 100); do [ -s "$work/cancel/child.pid" ] && break; sleep 0.1; done
+sleep 0.3
+kill -TERM "$runner"
+wait "$runner"; rc=$?
+child=$(cat "$work/cancel/child.pid" 2>/dev/null)
+alive() {  # a killed grandchild may linger as a zombie until init reaps it
+  local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+for _ in $(seq 20); do alive "$child" || break; sleep 0.1; done
+if [ "$rc" = 1 ] && [ -n "$child" ] && ! alive "$child" && [ ! -e "$work/cancel/never" ] &&
+   grep -q "cancelled" "$work/cancel/out"; then
+  pass=$((pass+1)); echo "ok   cli: SIGTERM stops the step's processes and the run"
+else
+  fail=$((fail+1)); failed+=("cli: SIGTERM"); echo "FAIL cli: SIGTERM (exit $rc, child $child alive: $(alive "$child" && echo yes || echo no))"
+  [ -n "$child" ] && kill "$child" 2>/dev/null
+fi
 
 # Component ARNs from a Kiln server (KILN_ENDPOINT): a stand-in GetComponent
 # endpoint on a free loopback port serves a document.
