@@ -41,9 +41,10 @@ console_of() { cat "$(ls -d "$work/$1"/logs/TOE_* | head -1)/console.log"; }
 detailed_of() { cat "$(ls -d "$work/$1"/logs/TOE_* | head -1)/detailedoutput.json"; }
 
 # ------------------------------------------------------------------ HTTP
-http_pid=
+http_pid=; tls_pid=
 cleanup() {
   [ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null && wait "$http_pid" 2>/dev/null
+  [ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null && wait "$tls_pid" 2>/dev/null
 }
 trap cleanup EXIT
 www=$work/www; mkdir -p "$www/path/to"
@@ -158,6 +159,44 @@ phases:
 YAML
 run_doc web-404 1
 check "web: non-200 names the status" grep -q "404" "$work/web-404/run.out"
+
+# HTTPS: a self-signed server (openssl s_server) on 127.0.0.1. Without
+# ignoreCertificateErrors the download must fail verification; with it, or
+# with the certificate trusted through SSL_CERT_FILE, it must succeed.
+t=$work/tls; mkdir -p "$t/www"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$t/key.pem" -out "$t/cert.pem" -days 2 -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1
+echo "secure body" > "$t/www/secure.txt"
+tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+(cd "$t/www" && exec openssl s_server -accept "127.0.0.1:$tport" -cert "$t/cert.pem" -key "$t/key.pem" -WWW -quiet \
+   >"$t/server.log" 2>&1) &
+tls_pid=$!
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$tport") 2>/dev/null && break; sleep 0.1; done
+tls_doc() {  # name ignore-errors
+  doc "$1" <<YAML
+name: Tls
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: DownloadRemoteIgnoreValidation
+        action: WebDownload
+        inputs:
+          - source: https://localhost:$tport/secure.txt
+            destination: $work/$1/downloads/
+            ignoreCertificateErrors: $2
+YAML
+}
+tls_doc tls-untrusted false
+run_doc tls-untrusted 1
+check "tls: self-signed certificate rejected" grep -q "certificate verify failed" "$work/tls-untrusted/run.out"
+check "tls: nothing written when rejected" test ! -e "$work/tls-untrusted/downloads/secure.txt"
+tls_doc tls-ignore true
+run_doc tls-ignore 0
+check "tls: ignoreCertificateErrors downloads" test "$(cat "$work/tls-ignore/downloads/secure.txt")" = "secure body"
+tls_doc tls-trusted false
+SSL_CERT_FILE=$t/cert.pem run_doc tls-trusted 0
+check "tls: trusted via SSL_CERT_FILE" test "$(cat "$work/tls-trusted/downloads/secure.txt")" = "secure body"
 
 # ------------------------------------------------------------------ S3
 if [ -z "${KILN_TEST_S3_ENDPOINT:-}" ]; then
