@@ -462,6 +462,36 @@ check "files: symlink" test "$(readlink "$f/links/existing-link")" = "$f/Sample/
 check "files: DeleteFolder force" test ! -e "$f/made"
 check "files: detailedoutput has module outputs" grep -q '"files' "$(ls -d "$f"/logs/TOE_* | head -1)/detailedoutput.json"
 
+# T63/T64: ownership by user name (needs root and the standard 'nobody' user).
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  o=$work/owners; mkdir -p "$o/tree/sub"; touch "$o/file.txt" "$o/tree/sub/x.txt"
+  ln -s "$o/file.txt" "$o/link"
+  doc owners <<YAML
+name: Owners
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: SetFileOwnerViaLink
+        action: SetFileOwner
+        inputs:
+          - path: $o/link
+            owner: nobody
+      - name: SetFolderOwnerRecursive
+        action: SetFolderOwner
+        inputs:
+          - path: $o/tree
+            owner: nobody
+            group: root
+YAML
+  run_doc owners 0
+  check "owners: symlink target changed" test "$(stat -c %U "$o/file.txt")" = nobody
+  check "owners: default group is the user's primary group" test "$(stat -c %g "$o/file.txt")" = "$(id -g nobody)"
+  check "owners: recursive" test "$(stat -c %U:%G "$o/tree/sub/x.txt")" = nobody:root
+else
+  echo "skip owners (needs root and a 'nobody' user)"
+fi
+
 # Validation rejects bad module inputs by field, and Windows-only modules by name.
 doc bad-inputs <<YAML
 name: BadInputs
