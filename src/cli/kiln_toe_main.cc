@@ -18,6 +18,7 @@
 #include "toe/document_source.h"
 #include "toe/executor.h"
 #include "toe/run_config.h"
+#include "toe/s3_hooks.h"
 
 namespace {
 
@@ -158,6 +159,7 @@ int Validate(const std::string& documents, const std::string& owner) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kiln::toe::InstallS3DocumentClient();  // s3:// documents, configs and log uploads
   CLI::App app{"kiln-toe: runs and validates AWSTOE component documents (a drop-in for awstoe)"};
   app.name(std::filesystem::path(argv[0]).filename().string());
   app.require_subcommand(0, 1);

@@ -1,5 +1,6 @@
 #include "common/s3.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -171,6 +172,24 @@ TEST(S3Client, FailedDownloadLeavesNoFile) {
   std::string s((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(s, "content");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+}
+
+TEST(S3Client, UploadDirectoryKeepsRelativePaths) {
+  std::vector<std::string> puts;
+  TestHttpServer server([&](const SeenRequest& r) {
+    if (r.method == "PUT") puts.push_back(r.target + "=" + r.body);
+    return FakeS3(r);
+  });
+  std::string dir = ::testing::TempDir() + "/s3_updir";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir + "/TOE_1/sub");
+  std::ofstream(dir + "/TOE_1/console.log") << "c";
+  std::ofstream(dir + "/TOE_1/sub/x.json") << "{}";
+  Client client(LocalConfig(server.port()));
+  ASSERT_TRUE(UploadDirectory(client, dir, "bkt", "logs/").ok());
+  std::sort(puts.begin(), puts.end());
+  EXPECT_EQ(puts, (std::vector<std::string>{"/bkt/logs/TOE_1/console.log=c", "/bkt/logs/TOE_1/sub/x.json={}"}));
+  EXPECT_FALSE(UploadDirectory(client, dir + "/missing", "bkt", "logs/").ok());
 }
 
 // Runs against the real s3rver when tests/run.sh provides one.

@@ -613,7 +613,8 @@ int HttpStatusForError(std::string_view type) {
     return 400;
   }
   if (type == "NotImplemented") return 501;
-  if (type == "IncompleteSignature") return 403;
+  // AWS "Common errors": IncompleteSignature is a 400, the rest are 403s.
+  if (type == "IncompleteSignature") return 400;
   return 403;
 }
 

@@ -162,7 +162,8 @@ struct VerifyOptions {
 Result<VerifiedRequest> Verify(const HttpRequestView& req, const SecretLookup& lookup,
                                const VerifyOptions& options);
 
-// HTTP status AWS answers with for a Verify error type.
+// HTTP status AWS answers with for a Verify error type (400 for
+// IncompleteSignature and S3's malformed-authorization errors, else 403).
 int HttpStatusForError(std::string_view error_type);
 
 }  // namespace kiln::sigv4

@@ -286,6 +286,7 @@ TEST_F(SigV4Verify, IncompleteSignature) {
   EXPECT_EQ(r.status().type(), "IncompleteSignature");
   EXPECT_NE(r.status().message().find("'SignedHeaders'"), std::string::npos);
   EXPECT_NE(r.status().message().find("X-Amz-Date"), std::string::npos);
+  EXPECT_EQ(HttpStatusForError(r.status().type()), 400);
 }
 
 TEST_F(SigV4Verify, UnknownAccessKey) {

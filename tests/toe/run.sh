@@ -134,7 +134,10 @@ cli_check "config with documents" 1 "--documents cannot be combined with --confi
 cli_check "empty parameter value" 1 "ntp-server=" "$toe" run -d "$hello" --parameters ntp-server= -l "$work"
 cli_check "unknown phase" 1 "no document has a phase named 'bulid'" "$toe" run -d "$hello" -p bulid -l "$work"
 cli_check "missing document" 1 "nope.yml" "$toe" validate -d nope.yml
-cli_check "s3 document without S3 client" 1 "s3://bucket/doc.yml" "$toe" validate -d s3://bucket/doc.yml
+# (S3 documents against s3rver are in tests/toe-modules/run.sh; here an
+# unreachable loopback endpoint must fail naming the document.)
+cli_check "s3 document, unreachable endpoint" 1 "s3://bucket/doc.yml" \
+  env AWS_ENDPOINT_URL_S3=http://127.0.0.1:9 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y "$toe" validate -d s3://bucket/doc.yml
 cli_check "component ARN without KILN_ENDPOINT" 1 "component ARNs need a Kiln server: set KILN_ENDPOINT" \
   env -u KILN_ENDPOINT "$toe" validate -d arn:aws:imagebuilder:us-west-2:123456789012:component/my-example-component/2021.12.02/1
 cli_check "cloudwatch flags" 1 "CloudWatch Logs streaming" "$toe" run -d "$hello" --cw-log-group g -l "$work"
