@@ -137,20 +137,16 @@ run_wrk() {  # label url [lua]
 echo
 printf '%-28s %12s %10s %10s %10s\n' target "req/s" p50 p99 non-2xx
 run_wrk "kiln GetComponent" "$KILN_API_ENDPOINT" "$work/get.lua"
-run_wrk "nginx static ($get_size B)" "http://127.0.0.1:$nport/get.json"
+run_wrk "nginx file, $get_size B" "http://127.0.0.1:$nport/get.json"
 run_wrk "kiln ListComponents" "$KILN_API_ENDPOINT" "$work/list.lua"
-run_wrk "nginx static ($list_size B)" "http://127.0.0.1:$nport/list.json"
+run_wrk "nginx file, $list_size B" "http://127.0.0.1:$nport/list.json"
 echo
 python3 - "$work/rps" "$mode" <<'PY'
 import sys
-rps = {}
-for line in open(sys.argv[1]):
-    name, v = line.rsplit(' ', 1)
-    rps[name] = float(v)
-names = list(rps)
+rows = [line.rstrip('\n').rsplit(' ', 1) for line in open(sys.argv[1])]
 for i in (0, 2):
-    k, n = names[i], names[i + 1]
-    print(f"ratio {k} / {n}: {rps[k] / rps[n]:.2f}x")
+    (k, a), (n, b) = rows[i], rows[i + 1]
+    print(f"throughput ratio {k} / {n}: {float(a) / float(b):.2f}x")
 if sys.argv[2] != 'full':
     print("NOTE: no component handlers in this build; the kiln rows measure auth + routing + validation + a 501 answer")
 PY
