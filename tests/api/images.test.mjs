@@ -9,6 +9,7 @@ import {
   CancelImageCreationCommand, DeleteImageCommand, RetryImageCommand, PutImagePolicyCommand,
   GetImagePolicyCommand, ImportVmImageCommand, ImportDiskImageCommand, DistributeImageCommand,
   ListImagePackagesCommand, ListImageScanFindingsCommand, ListWorkflowExecutionsCommand,
+  ListImageScanFindingAggregationsCommand,
 } from '@aws-sdk/client-imagebuilder';
 import { account1, account2, client, errorOf, unique } from './lib.mjs';
 import { recipe, infrastructure } from './build_fixtures.mjs';
@@ -199,6 +200,13 @@ test('operations that need missing machinery say so (NotImplemented), after vali
   assert.equal(e.name, 'ResourceInUseException', 'a PENDING image cannot be distributed');
   e = await errorOf(c.send(new ListImageScanFindingsCommand({})));
   assert.equal(e.name, 'NotImplementedException');
+  assert.match(e.message, /Inspector/);
+  e = await errorOf(c.send(new ListImageScanFindingAggregationsCommand({})));
+  assert.equal(e.name, 'NotImplementedException');
+  e = await errorOf(c.send(new CreateImageCommand({
+    imageRecipeArn: rec.arn, infrastructureConfigurationArn: infra, clientToken: unique('ct'),
+    imageScanningConfiguration: { imageScanningEnabled: true } })));
+  assert.equal(e.name, 'NotImplementedException', 'a scanning build is refused, not faked');
   const pkgs = await c.send(new ListImagePackagesCommand({ imageBuildVersionArn: arn }));
   assert.deepEqual(pkgs.imagePackageList, [], 'no inventory before a build collected one');
 });
