@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "api/catalog.h"
+#include "api/component_document.h"
 #include "api/resource_ops.h"
 #include "common/hash.h"
 
@@ -150,6 +151,30 @@ TEST_F(OpsTest, RecipeParentImageMustBeAnAvailableImage) {
   ASSERT_TRUE(store_->Update(ok).ok());
   auto created = Call("CreateImageRecipe", in);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
+}
+
+TEST(ComponentDocumentTest, ModulesAreCheckedForTheComponentsPlatform) {
+  const std::string windows = R"(name: W
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Hello
+        action: ExecutePowerShell
+        inputs:
+          commands: ["Write-Host hi"]
+)";
+  EXPECT_TRUE(InspectComponentDocument(windows, "data", "Windows").ok());
+  auto on_linux = InspectComponentDocument(windows, "data", "Linux");
+  ASSERT_FALSE(on_linux.ok());
+  EXPECT_EQ(on_linux.status().type(), "InvalidParameterValueException");
+  EXPECT_NE(on_linux.status().message().find("data:7"), std::string::npos) << on_linux.status().message();
+  auto info = InspectComponentDocument("name: T\nschemaVersion: 1.0\nphases:\n  - name: test\n    steps:\n"
+                                       "      - name: S\n        action: ExecuteBash\n        inputs:\n"
+                                       "          commands: [\"true\"]\n", "data");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->type, "TEST");
+  EXPECT_FALSE(InspectComponentDocument("phases: [", "data").ok());
 }
 
 TEST_F(OpsTest, TagsWorkOnResourcesOtherOperationsStore) {
