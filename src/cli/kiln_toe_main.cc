@@ -191,6 +191,7 @@ int main(int argc, char** argv) {
   validate->add_option("--document-s3-bucket-owner", vowner, "Expected owner of S3 document buckets");
   validate->add_flag("-t,--trace", vtrace, "Verbose logging to the console");
 
+  kiln::toe::InstallAwsClients();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -141,7 +141,9 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   }
   if (!exited) {
     // Pipes closed: the child has exited or is about to. Still honour the
-    // deadline and cancellation while waiting for it.
+    // deadline and cancellation while waiting for it; the first checks come
+    // quickly because the exit usually follows EOF within microseconds.
+    useconds_t nap = 20;
     while (true) {
       pid_t w = waitpid(pid, &status, WNOHANG);
       if (w == pid) break;
@@ -154,7 +156,8 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
         res.cancelled = true;
         KillGroup(pid);
       }
-      usleep(2000);
+      usleep(nap);
+      nap = std::min<useconds_t>(nap * 2, 5000);
     }
   }
   if (spec.console) spec.console->flush();

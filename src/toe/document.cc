@@ -4,12 +4,12 @@
 #include <cstdlib>
 #include <set>
 
-#include "common/yaml_json.h"
+#include "common/yaml_tree.h"
 
 namespace kiln::toe {
 namespace {
 
-int LineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int LineOf(const YamlNode& n) { return n.line; }
 
 std::optional<int64_t> ParseInteger(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -31,7 +31,7 @@ class Parser {
   }
 
   // A scalar (string) value or an error naming the field.
-  std::optional<std::string> Scalar(const YAML::Node& n, const std::string& phase,
+  std::optional<std::string> Scalar(const YamlNode& n, const std::string& phase,
                                     const std::string& step, const std::string& field) {
     if (n.IsScalar()) return n.Scalar();
     Error(LineOf(n), phase, step, field,
@@ -41,10 +41,10 @@ class Parser {
 
   // A value that began with "{{" unquoted is read by YAML as a flow mapping
   // whose key is itself a mapping; explain the quoting rule instead.
-  bool CheckQuotedReferences(const YAML::Node& n, const std::string& phase,
+  bool CheckQuotedReferences(const YamlNode& n, const std::string& phase,
                              const std::string& step, const std::string& field) {
     if (n.IsMap()) {
-      for (const auto& kv : n) {
+      for (const auto& kv : n.entries) {
         if (!kv.first.IsScalar()) {
           Error(LineOf(kv.first), phase, step, field,
                 "a value that starts with '{{' must be enclosed in quotes");
@@ -53,17 +53,17 @@ class Parser {
         if (!CheckQuotedReferences(kv.second, phase, step, field)) return false;
       }
     } else if (n.IsSequence()) {
-      for (const auto& item : n)
+      for (const auto& item : n.items)
         if (!CheckQuotedReferences(item, phase, step, field)) return false;
     }
     return true;
   }
 
-  void ParseVariables(const YAML::Node& list, bool constants, Document* doc);
-  void ParsePhases(const YAML::Node& list, Document* doc);
-  void ParseStep(const YAML::Node& n, const std::string& phase, Step* step);
-  void ParseLoop(const YAML::Node& n, const std::string& phase, Step* step);
-  void ParseStepInt(const YAML::Node& n, const std::string& phase, Step* step,
+  void ParseVariables(const YamlNode& list, bool constants, Document* doc);
+  void ParsePhases(const YamlNode& list, Document* doc);
+  void ParseStep(const YamlNode& n, const std::string& phase, Step* step);
+  void ParseLoop(const YamlNode& n, const std::string& phase, Step* step);
+  void ParseStepInt(const YamlNode& n, const std::string& phase, Step* step,
                     const std::string& field, int64_t* out);
 
  private:
@@ -71,33 +71,33 @@ class Parser {
   Problems* problems_;
 };
 
-void Parser::ParseVariables(const YAML::Node& list, bool constants, Document* doc) {
+void Parser::ParseVariables(const YamlNode& list, bool constants, Document* doc) {
   const std::string section = constants ? "constants" : "parameters";
   if (!list.IsSequence()) {
     Error(LineOf(list), "", "", section, "must be a list of single-name items");
     return;
   }
   static const std::set<std::string> kAttrs = {"type", "default", "description", "value"};
-  for (const auto& item : list) {
+  for (const auto& item : list.items) {
     Variable v;
     v.line = LineOf(item);
     if (!item.IsMap() || item.size() == 0) {
       Error(v.line, "", "", section, "each item must be a mapping like '- Name: {type: string, ...}'");
       continue;
     }
-    YAML::Node attrs;
-    if (item.size() == 1 && item.begin()->second.IsMap()) {
+    YamlNode attrs;
+    if (item.size() == 1 && item.entries[0].second.IsMap()) {
       // Nested form: `- Name:` with its attributes indented under it.
-      v.name = item.begin()->first.Scalar();
-      attrs = item.begin()->second;
+      v.name = item.entries[0].first.Scalar();
+      attrs = item.entries[0].second;
     } else {
       // Flattened form: `- Name:` followed by attributes at the same indentation.
       std::vector<std::string> names;
-      attrs = YAML::Node(YAML::NodeType::Map);
-      for (const auto& kv : item) {
+      attrs.kind = YamlNode::Kind::kMap;
+      for (const auto& kv : item.entries) {
         const std::string key = kv.first.Scalar();
         if (kAttrs.count(key))
-          attrs[key] = kv.second;
+          attrs.entries.push_back(kv);
         else
           names.push_back(key);
       }
@@ -110,7 +110,7 @@ void Parser::ParseVariables(const YAML::Node& list, bool constants, Document* do
       v.name = names[0];
     }
     const std::string field = section + "." + v.name;
-    for (const auto& kv : attrs) {
+    for (const auto& kv : attrs.entries) {
       const std::string key = kv.first.Scalar();
       if (!kAttrs.count(key) || (constants && key == "default") || (!constants && key == "value")) {
         Error(LineOf(kv.first), "", "", field, "unknown attribute '" + key + "'");
@@ -128,7 +128,7 @@ void Parser::ParseVariables(const YAML::Node& list, bool constants, Document* do
   }
 }
 
-void Parser::ParseStepInt(const YAML::Node& n, const std::string& phase, Step* step,
+void Parser::ParseStepInt(const YamlNode& n, const std::string& phase, Step* step,
                           const std::string& field, int64_t* out) {
   auto s = Scalar(n, phase, step->name, field);
   if (!s) return;
@@ -142,7 +142,7 @@ void Parser::ParseStepInt(const YAML::Node& n, const std::string& phase, Step* s
   *out = *v;
 }
 
-void Parser::ParseLoop(const YAML::Node& n, const std::string& phase, Step* step) {
+void Parser::ParseLoop(const YamlNode& n, const std::string& phase, Step* step) {
   Loop loop;
   loop.line = LineOf(n);
   if (!n.IsMap()) {
@@ -150,7 +150,7 @@ void Parser::ParseLoop(const YAML::Node& n, const std::string& phase, Step* step
     return;
   }
   bool has_for = false, has_for_each = false, ok = true;
-  for (const auto& kv : n) {
+  for (const auto& kv : n.entries) {
     const std::string key = kv.first.Scalar();
     const int line = LineOf(kv.first);
     if (key == "name") {
@@ -180,7 +180,7 @@ void Parser::ParseLoop(const YAML::Node& n, const std::string& phase, Step* step
         }
         (std::string(f) == "start" ? loop.start : std::string(f) == "end" ? loop.end : loop.update_by) = *v;
       }
-      for (const auto& f : kv.second)
+      for (const auto& f : kv.second.entries)
         if (f.first.Scalar() != "start" && f.first.Scalar() != "end" && f.first.Scalar() != "updateBy")
           Error(LineOf(f.first), phase, step->name, "loop.for", "unknown key '" + f.first.Scalar() + "'");
     } else if (key == "forEach") {
@@ -188,7 +188,7 @@ void Parser::ParseLoop(const YAML::Node& n, const std::string& phase, Step* step
       if (!CheckQuotedReferences(kv.second, phase, step->name, "loop.forEach")) { ok = false; continue; }
       if (kv.second.IsSequence()) {
         loop.kind = Loop::Kind::kForEachList;
-        for (const auto& item : kv.second)
+        for (const auto& item : kv.second.items)
           if (auto s = Scalar(item, phase, step->name, "loop.forEach")) loop.items.push_back(*s);
           else ok = false;
       } else if (kv.second.IsMap()) {
@@ -203,7 +203,7 @@ void Parser::ParseLoop(const YAML::Node& n, const std::string& phase, Step* step
           if (auto s = Scalar(kv.second["delimiter"], phase, step->name, "loop.forEach.delimiter"))
             loop.delimiter = *s;
         }
-        for (const auto& f : kv.second)
+        for (const auto& f : kv.second.entries)
           if (f.first.Scalar() != "list" && f.first.Scalar() != "delimiter")
             Error(LineOf(f.first), phase, step->name, "loop.forEach", "unknown key '" + f.first.Scalar() + "'");
       } else {
@@ -225,7 +225,7 @@ void Parser::ParseLoop(const YAML::Node& n, const std::string& phase, Step* step
   if (ok) step->loop = std::move(loop);
 }
 
-void Parser::ParseStep(const YAML::Node& n, const std::string& phase, Step* step) {
+void Parser::ParseStep(const YamlNode& n, const std::string& phase, Step* step) {
   step->line = LineOf(n);
   if (!n.IsMap()) {
     Error(step->line, phase, "", "steps", "each step must be a mapping");
@@ -236,7 +236,7 @@ void Parser::ParseStep(const YAML::Node& n, const std::string& phase, Step* step
   } else {
     Error(step->line, phase, "", "name", "every step needs a name");
   }
-  for (const auto& kv : n) {
+  for (const auto& kv : n.entries) {
     const std::string key = kv.first.Scalar();
     const int line = LineOf(kv.first);
     step->field_lines[key] = line;
@@ -271,12 +271,12 @@ void Parser::ParseStep(const YAML::Node& n, const std::string& phase, Step* step
   if (!n["action"]) Error(step->line, phase, step->name, "action", "every step needs an action");
 }
 
-void Parser::ParsePhases(const YAML::Node& list, Document* doc) {
+void Parser::ParsePhases(const YamlNode& list, Document* doc) {
   if (!list.IsSequence() || list.size() == 0) {
     Error(LineOf(list), "", "", "phases", "must be a non-empty list of phases");
     return;
   }
-  for (const auto& p : list) {
+  for (const auto& p : list.items) {
     Phase phase;
     phase.line = LineOf(p);
     if (!p.IsMap()) {
@@ -288,16 +288,16 @@ void Parser::ParsePhases(const YAML::Node& list, Document* doc) {
     } else {
       Error(phase.line, "", "", "phases", "every phase needs a name");
     }
-    for (const auto& kv : p) {
+    for (const auto& kv : p.entries) {
       const std::string key = kv.first.Scalar();
       if (key != "name" && key != "steps")
         Error(LineOf(kv.first), phase.name, "", key, "unknown phase field (expected name and steps)");
     }
-    const YAML::Node steps = p["steps"];
+    const YamlNode& steps = p["steps"];
     if (!steps || !steps.IsSequence() || steps.size() == 0) {
       Error(phase.line, phase.name, "", "steps", "every phase needs a non-empty list of steps");
     } else {
-      for (const auto& s : steps) {
+      for (const auto& s : steps.items) {
         Step step;
         ParseStep(s, phase.name, &step);
         phase.steps.push_back(std::move(step));
@@ -339,14 +339,14 @@ const Variable* Document::FindVariable(const std::string& n) const {
 
 Result<Document> ParseDocument(const std::string& text, const std::string& source,
                                Problems* problems) {
-  KILN_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(text, source));
+  KILN_ASSIGN_OR_RETURN(YamlNode root, ParseYamlTree(text, source));
   if (!root.IsMap())
     return Status::Invalid(source + ": a component document must be a mapping with schemaVersion and phases");
   Document doc;
   doc.source = source;
   doc.text = text;
   Parser parser(source, problems);
-  for (const auto& kv : root) {
+  for (const auto& kv : root.entries) {
     const std::string key = kv.first.Scalar();
     const int line = LineOf(kv.first);
     if (key == "name" || key == "description") {

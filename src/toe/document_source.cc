@@ -47,6 +47,12 @@ S3ObjectPutter& Putter() {
   return p;
 }
 
+ComponentFetcher& Fetcher() {
+  static ComponentFetcher f;
+  return f;
+}
+void SetComponentFetcher(ComponentFetcher f) { Fetcher() = std::move(f); }
+
 void SetS3ObjectPutter(S3ObjectPutter p) { Putter() = std::move(p); }
 const S3ObjectPutter& GetS3ObjectPutter() { return Putter(); }
 void SetS3ObjectGetter(S3ObjectGetter g) { Getter() = std::move(g); }
@@ -82,8 +88,12 @@ Result<FetchedDocument> FetchDocument(const std::string& location, const std::st
     if (!endpoint || !*endpoint)
       return Status::FailedPrecondition("document '" + location +
                                         "': component ARNs need a Kiln server: set KILN_ENDPOINT");
-    return Status::Unimplemented("document '" + location + "': fetching component ARNs from KILN_ENDPOINT (" +
-                                 endpoint + ") is not implemented in this build of kiln-toe");
+    if (!Fetcher())
+      return Status::Unimplemented("document '" + location + "': fetching component ARNs from KILN_ENDPOINT (" +
+                                   endpoint + ") is not supported by this build of kiln-toe (no HTTP client)");
+    auto text = Fetcher()(location, endpoint);
+    if (!text.ok()) return text.status().Prefixed("document '" + location + "'");
+    return FetchedDocument{std::move(text).value(), location, ""};
   }
   auto local = ReadLocal(location);
   if (!local.ok() && local.status().code() == Code::kNotFound && !base_dir.empty() && location[0] != '/') {

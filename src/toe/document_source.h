@@ -30,6 +30,16 @@ using S3ObjectPutter = std::function<Status(const std::string& bucket, const std
 void SetS3ObjectPutter(S3ObjectPutter putter);
 const S3ObjectPutter& GetS3ObjectPutter();
 
+// Fetches an Image Builder component's document (GetComponent `data`) by
+// build-version ARN from the Kiln server at `endpoint` (KILN_ENDPOINT).
+using ComponentFetcher = std::function<Result<std::string>(const std::string& arn, const std::string& endpoint)>;
+void SetComponentFetcher(ComponentFetcher fetcher);
+
+// Installs the S3 getter/putter and the component fetcher when this build
+// has Kiln's S3 and HTTP clients (src/common/s3.h); otherwise does nothing
+// and those sources report that they are not supported. Call once at start.
+void InstallAwsClients();
+
 // Splits "s3://bucket/key"; false when `uri` is not of that form.
 bool SplitS3Uri(const std::string& uri, std::string* bucket, std::string* key);
 

@@ -18,7 +18,8 @@ struct StepPos {
 
 class Validator {
  public:
-  Validator(const Document& doc, Problems* p) : doc_(doc), problems_(p) {
+  Validator(const Document& doc, Problems* p, const ValidateOptions& o)
+      : doc_(doc), problems_(p), options_(o) {
     for (size_t i = 0; i < doc.phases.size(); ++i)
       for (size_t j = 0; j < doc.phases[i].steps.size(); ++j)
         positions_.emplace(doc.phases[i].name + "." + doc.phases[i].steps[j].name, StepPos{i, j});
@@ -112,13 +113,14 @@ class Validator {
       err("action", "unknown action module '" + step.action + "'");
       return;
     }
-    unsigned here = static_cast<unsigned>(CurrentPlatform());
+    unsigned here = options_.platform ? options_.platform : static_cast<unsigned>(CurrentPlatform());
     if (!(info->platforms & here)) {
       err("action", "action module '" + step.action + "' is supported on " + PlatformNames(info->platforms) +
                         " only, not on " + PlatformNames(here));
       return;
     }
     if (!info->impl) {
+      if (!options_.require_implementation) return;
       err("action", "action module '" + step.action + "' is not implemented in this build of kiln-toe");
       return;
     }
@@ -175,6 +177,7 @@ class Validator {
 
   const Document& doc_;
   Problems* problems_;
+  ValidateOptions options_;
   std::map<std::string, StepPos> positions_;
 };
 
@@ -187,11 +190,14 @@ bool ValidVariableName(const std::string& n) {
   return true;
 }
 
-void ValidateDocument(const Document& doc, Problems* problems) { Validator(doc, problems).Run(); }
+void ValidateDocument(const Document& doc, Problems* problems, const ValidateOptions& options) {
+  Validator(doc, problems, options).Run();
+}
 
-Result<Document> LoadAndValidate(const std::string& text, const std::string& source, Problems* problems) {
+Result<Document> LoadAndValidate(const std::string& text, const std::string& source, Problems* problems,
+                                 const ValidateOptions& options) {
   KILN_ASSIGN_OR_RETURN(Document doc, ParseDocument(text, source, problems));
-  ValidateDocument(doc, problems);
+  ValidateDocument(doc, problems, options);
   KILN_RETURN_IF_ERROR(problems->ToStatus());
   return doc;
 }

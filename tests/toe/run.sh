@@ -191,6 +191,40 @@ cli_check "run config: command line beats config" 0 "" "$toe" run --config "$wor
 cli_check "run config: command line phases" 0 "" diff <(printf 'test Monday examples\n') \
   "$(ls -d "$work"/config/logs/TOE_*_cli-wins)/console.log"
 
+# Component ARNs from a Kiln server (KILN_ENDPOINT): a stand-in GetComponent
+# endpoint on a free loopback port serves a document.
+arn=arn:aws:imagebuilder:us-west-2:123456789012:component/hello/1.0.0/1
+if grep -q "no HTTP client" <<< "$(KILN_ENDPOINT=http://127.0.0.1:9 "$toe" validate -d "$arn" 2>&1)"; then
+  echo "SKIP cli: component ARN from KILN_ENDPOINT (this build has no HTTP client)"; skip=$((skip+1))
+else
+  mkdir -p "$work/arn"
+  python3 - "$work/arn/port" "$hello" <<'PY' &
+import http.server, json, sys, urllib.parse
+doc = open(sys.argv[2]).read()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        signed = self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256")
+        if u.path == "/GetComponent" and signed and q.get("componentBuildVersionArn", [""])[0].endswith("/hello/1.0.0/1"):
+            body, code = json.dumps({"requestId": "1", "component": {"data": doc}}).encode(), 200
+        else:
+            body, code = b'{"message": "not found"}', 404
+        self.send_response(code); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.handle_request(); s.handle_request()
+PY
+  server=$!
+  for _ in $(seq 50); do [ -s "$work/arn/port" ] && break; sleep 0.1; done
+  ep=http://127.0.0.1:$(cat "$work/arn/port")
+  creds=(AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_REGION=us-west-2 KILN_ENDPOINT=$ep)
+  cli_check "component ARN from KILN_ENDPOINT" 0 "" env "${creds[@]}" "$toe" run -d "$arn" -p build -l "$work/arn/logs"
+  cli_check "unknown component ARN" 1 "HTTP 404" env "${creds[@]}" "$toe" validate -d "${arn%/1}/2"
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+fi
+
 echo "toe: $pass passed, $fail failed, $skip skipped"
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
 [ "$fail" -eq 0 ]

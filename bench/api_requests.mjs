@@ -1,0 +1,62 @@
+// Helper for bench/api_bench.sh (uses the SDK installed under tests/).
+//   node api_requests.mjs populate N        creates N components, prints one ARN
+//   node api_requests.mjs sign OP JSON      prints the SDK's signed request
+//                                           {method, path, headers, body, status, error?}
+// Environment: KILN_API_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../tests/package.json', import.meta.url));
+const sdk = require('@aws-sdk/client-imagebuilder');
+
+function client() {
+  return new sdk.ImagebuilderClient({
+    endpoint: process.env.KILN_API_ENDPOINT, region: 'us-east-1', maxAttempts: 1,
+    credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY },
+  });
+}
+
+const DOC = 'name: bench\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: hello\n        action: ExecuteBash\n        inputs:\n          commands:\n            - echo hello\n';
+
+async function populate(n) {
+  const c = client();
+  let first = null;
+  for (let i = 0; i < n; i += 16) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + 16); j++) {
+      batch.push(c.send(new sdk.CreateComponentCommand({
+        name: `bench-component-${String(j).padStart(4, '0')}`, semanticVersion: '1.0.0', platform: 'Linux',
+        description: 'benchmark component', data: DOC, clientToken: `bench-${j}-${Date.now()}`,
+      })));
+    }
+    const out = await Promise.all(batch);
+    first ??= out[0].componentBuildVersionArn;
+  }
+  console.log(first);
+}
+
+async function sign(op, input) {
+  const c = client();
+  let captured;
+  // After signing (finalizeRequest, low priority), remember the request.
+  c.middlewareStack.add((next) => async (args) => {
+    const r = args.request;
+    captured = { method: r.method, path: r.path + (Object.keys(r.query ?? {}).length
+      ? '?' + new URLSearchParams(r.query).toString().replace(/\+/g, '%20') : ''),
+    headers: { ...r.headers },
+    body: typeof r.body === 'string' ? r.body : (r.body ? Buffer.from(r.body).toString() : '') };
+    const res = await next(args);
+    captured.status = res.response.statusCode;
+    return res;
+  }, { step: 'finalizeRequest', priority: 'low', name: 'benchCapture' });
+  try {
+    await c.send(new sdk[`${op}Command`](input));
+  } catch (e) {
+    captured.error = `${e.name}: ${e.message}`;
+  }
+  console.log(JSON.stringify(captured));
+}
+
+const [mode, a, b] = process.argv.slice(2);
+if (mode === 'populate') await populate(Number(a));
+else if (mode === 'sign') await sign(a, JSON.parse(b ?? '{}'));
+else { console.error('usage: populate N | sign OP JSON'); process.exit(2); }

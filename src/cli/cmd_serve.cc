@@ -1,0 +1,128 @@
+// `kiln serve`: the Image Builder API over HTTP (see src/api/server.h).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "api/api_service.h"
+#include "api/auth.h"
+#include "api/ops_registry.h"
+#include "api/server.h"
+#include "api/service_model.h"
+#include "cli/command.h"
+#include "common/log.h"
+#include "store/store.h"
+
+namespace kiln::cli {
+namespace {
+
+// "127.0.0.1:8080" or "[::1]:8080" -> address, port.
+bool SplitListen(const std::string& listen, std::string* addr, uint16_t* port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *addr = listen.substr(0, colon);
+  if (addr->size() > 2 && addr->front() == '[' && addr->back() == ']')
+    *addr = addr->substr(1, addr->size() - 2);
+  std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  unsigned long n = std::stoul(p);
+  if (n > 65535) return false;
+  *port = static_cast<uint16_t>(n);
+  return true;
+}
+
+int RunServe(int argc, char** argv) {
+  CLI::App app{"Serve the EC2 Image Builder API (restJson1, SigV4) over HTTP", "kiln serve"};
+  std::string listen = "127.0.0.1:8080", data_dir, config, log_level = "info";
+  int threads = 0;
+  app.add_option("--listen", listen, "ADDR:PORT to listen on (port 0 picks a free one)")
+      ->capture_default_str();
+  app.add_option("--data-dir", data_dir, "directory for Kiln's state (kiln.db)")->required();
+  app.add_option("--config", config,
+                 "accounts and access keys (JSON or YAML); KILN_ACCESS_KEY_ID/"
+                 "KILN_SECRET_ACCESS_KEY/KILN_ACCOUNT_ID add one more");
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_option("--threads", threads, "worker threads (default: one per core)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  log::SetLevelFromString(log_level);
+
+  std::string addr;
+  uint16_t port = 0;
+  if (!SplitListen(listen, &addr, &port)) {
+    std::fprintf(stderr, "kiln serve: --listen '%s' is not ADDR:PORT\n", listen.c_str());
+    return 2;
+  }
+
+  api::KeyTable keys;
+  if (!config.empty()) {
+    Status s = keys.LoadFile(config);
+    if (!s.ok()) { std::fprintf(stderr, "kiln serve: %s\n", s.message().c_str()); return 2; }
+  }
+  if (Status s = keys.LoadEnvironment(); !s.ok()) {
+    std::fprintf(stderr, "kiln serve: %s\n", s.message().c_str());
+    return 2;
+  }
+  if (keys.size() == 0) {
+    std::fprintf(stderr,
+                 "kiln serve: no access keys: give --config FILE or set KILN_ACCESS_KEY_ID and "
+                 "KILN_SECRET_ACCESS_KEY\n");
+    return 2;
+  }
+
+  // KILN_HAVE_STORE is set by src/cli/CMakeLists.txt when kiln_store (with
+  // its SQLite backend) is built; until then `kiln serve` runs without a
+  // store and says so (operations that need it fail with a clear error).
+  std::unique_ptr<store::Store> store;
+#if KILN_HAVE_STORE
+  {
+    auto opened = store::OpenSqliteStore(data_dir);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "kiln serve: cannot open the store in %s: %s\n", data_dir.c_str(),
+                   opened.status().ToString().c_str());
+      return 1;
+    }
+    store = std::move(opened).value();
+  }
+#else
+  log::Warn("this build has no SQLite store (src/store/sqlite not built): serving without "
+            "state; operations that need it will fail");
+#endif
+
+  const api::ServiceModel& model = api::ServiceModel::Embedded();
+  std::vector<std::string> areas = api::RegisterAllOperations();
+  int implemented = 0;
+  for (auto& op : model.operations()) implemented += api::FindOperation(op->name) != nullptr;
+  log::Info("operations implemented: " + std::to_string(implemented) + " of " +
+            std::to_string(model.operations().size()) +
+            " (others answer NotImplementedException)");
+
+  api::ApiService service(model, api::Authenticator(std::move(keys)), store.get());
+  api::ServerOptions options;
+  options.address = addr;
+  options.port = port;
+  options.threads = threads;
+  api::Server server(options, service);
+  if (Status s = server.Listen(); !s.ok()) {
+    std::fprintf(stderr, "kiln serve: %s\n", s.message().c_str());
+    return 1;
+  }
+  log::Info("serving the Image Builder API on " + addr + ":" + std::to_string(server.port()) +
+            " (data in " + data_dir + ")");
+  server.Run();
+  return 0;
+}
+
+}  // namespace
+
+KILN_REGISTER_COMMAND(serve, "serve", "serve the Image Builder API (AWS CLI/SDK compatible)",
+                      RunServe);
+
+}  // namespace kiln::cli
