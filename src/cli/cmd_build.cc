@@ -41,6 +41,9 @@ int RunBuildCommand(int argc, char** argv) {
   sa.sa_handler = OnSignal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed stdout (`kiln build ... | head`) must not kill kiln mid-build
+  // and strand an instance: write errors are ignored instead.
+  signal(SIGPIPE, SIG_IGN);
   opts.cancelled = [] { return g_cancelled.load(); };
   return kiln::engine::RunLocalBuild(recipe, opts);
 }

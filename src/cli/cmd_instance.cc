@@ -1,4 +1,6 @@
 // `kiln instance`: build instances outside a build (debugging, cleanup).
+#include <signal.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -37,6 +39,7 @@ int RunInstanceCommand(int argc, char** argv) {
   }
   std::error_code ec;
   data_dir = std::filesystem::absolute(data_dir, ec).string();
+  signal(SIGPIPE, SIG_IGN);  // a closed stdout must not strand the instance
   if (*cleanup) {
     auto removed = kiln::instance::RuncProvider::CleanupOrphans(data_dir);
     if (!removed.ok()) return Fail(removed.status());

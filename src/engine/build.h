@@ -13,7 +13,13 @@
 //
 // RunBuild is synchronous and reports progress through a callback, so the
 // one-command local build (local_build.h) and the API's workflow engine can
-// both drive it. On failure nothing is left behind: instances are
+// both drive it. For the API: an image recipe's components (resolved to
+// build versions and written to document files) fill `components`, the
+// infrastructure configuration's first instance type fills `instance_type`,
+// imageTestsConfiguration fills `tests_enabled`/`test_timeout_ms`; each
+// kStepStarted/kStepFinished pair is one workflow step execution (step names
+// are the default workflows' names), and a failed RunBuild's Status message
+// is the image's state.reason. On failure nothing is left behind: instances are
 // terminated and the new image (if any) is removed from the store.
 #pragma once
 

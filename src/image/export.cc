@@ -210,6 +210,10 @@ Status WithFlattenedRoot(ImageStore& store, const Image& image,
 
 Status ExportImage(ImageStore& store, const Image& image, const ExportOptions& options) {
   if (options.output.empty()) return Status::Invalid("export: --output is required");
+  std::error_code ec;
+  fs::path parent = fs::absolute(options.output, ec).parent_path();
+  fs::create_directories(parent, ec);
+  if (ec) return Status::IOError("export: cannot create " + parent.string() + ": " + ec.message());
   std::string tag = options.tag.empty() ? DefaultTag(image) : options.tag;
   switch (options.format) {
     case ExportFormat::kOciLayout:

@@ -108,6 +108,17 @@ TEST_F(ImageTest, UnpackRejectsEscapingEntries) {
   EXPECT_FALSE(fs::exists(dir_ + "/evil"));
 }
 
+TEST_F(ImageTest, UnpackRejectsWhiteoutsThroughSymlinks) {
+  Write(dir_ + "/victim/keep", "precious");
+  Sh("cd " + dir_ + " && python3 -c \"import tarfile,io; t=tarfile.open('evil.tar','w'); "
+     "l=tarfile.TarInfo('etc'); l.type=tarfile.SYMTYPE; l.linkname='" + dir_ + "/victim'; t.addfile(l); "
+     "w=tarfile.TarInfo('etc/.wh.keep'); t.addfile(w, io.BytesIO(b'')); t.close()\"");
+  fs::create_directories(dir_ + "/out");
+  Status s = UnpackLayer(dir_ + "/evil.tar", dir_ + "/out");
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(fs::is_regular_file(dir_ + "/victim/keep"));
+}
+
 TEST_F(ImageTest, SnapshotExportAndIndependentTools) {
   auto store = ImageStore::Open(dir_ + "/data");
   ASSERT_TRUE(store.ok()) << store.status().ToString();

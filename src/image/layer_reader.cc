@@ -45,6 +45,24 @@ Status MakeWhiteout(const std::string& path) {
   return Status::Ok();
 }
 
+// Refuses a whiteout whose directory path (below dest) passes through a
+// symlink: a layer could otherwise point "etc" at / and delete host files.
+Status CheckNoSymlinks(const std::string& dest, const std::string& rel_dir) {
+  std::string path = dest;
+  size_t i = 0;
+  while (i < rel_dir.size()) {
+    size_t j = rel_dir.find('/', i);
+    if (j == std::string::npos) j = rel_dir.size();
+    path += "/" + rel_dir.substr(i, j - i);
+    struct stat st;
+    if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      return Status::Invalid("layer whiteout under '" + rel_dir + "' goes through a symlink");
+    }
+    i = j + 1;
+  }
+  return Status::Ok();
+}
+
 // Keeps every xattr except overlayfs' own: a layer must not be able to
 // plant whiteouts or redirects in the lower directory.
 void DropOverlayXattrs(archive_entry* e) {
@@ -100,6 +118,14 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest_in) {
     std::string base = rel->substr(rel->rfind('/') == std::string::npos ? 0 : rel->rfind('/') + 1);
     std::string parent = rel->size() > base.size() ? dest + "/" + rel->substr(0, rel->size() - base.size() - 1) : dest;
     if (base.rfind(".wh.", 0) == 0) {
+      std::string rel_dir = rel->size() > base.size() ? rel->substr(0, rel->size() - base.size() - 1) : "";
+      std::string target = base.substr(4);
+      if (base != ".wh..wh..opq" && (target.empty() || target == "." || target == "..")) {
+        s = Status::Invalid("layer entry '" + *rel + "' is not a valid whiteout");
+        break;
+      }
+      s = CheckNoSymlinks(dest, rel_dir);
+      if (!s.ok()) break;
       fs::create_directories(parent, ec);
       if (base == ".wh..wh..opq") {
         if (lsetxattr(parent.c_str(), "trusted.overlay.opaque", "y", 1, 0) != 0) {

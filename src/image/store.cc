@@ -300,7 +300,10 @@ Result<Image> ImageStore::ImportOciLayout(const std::string& layout_dir, const s
                                           const std::string& name) {
   std::string where = "oci:" + layout_dir + (ref.empty() ? "" : ":" + ref);
   KILN_ASSIGN_OR_RETURN(Json index, ReadJson(layout_dir + "/index.json"));
-  auto blob = [&](const std::string& digest) { return layout_dir + "/blobs/sha256/" + DigestHex(digest); };
+  // Unchecked digests never become paths (no "sha256:../../x").
+  auto blob = [&](const std::string& digest) {
+    return IsDigest(digest) ? layout_dir + "/blobs/sha256/" + DigestHex(digest) : layout_dir + "/invalid-digest";
+  };
   try {
     Json chosen;
     for (auto& m : index.at("manifests")) {

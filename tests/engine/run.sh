@@ -189,6 +189,12 @@ check "reason says cancelled" grep -q "cancelled while running component slow.ym
 check "no sleep survives" sh -c "! ps -eo args | grep -qx 'sleep 120'"
 check_clean "cancelled build"
 
+echo "== closed stdout"
+"$kiln" image rm hello:1.0.0 >/dev/null
+"$kiln" build "$work/example/hello.yml" | head -1 >/dev/null
+check "a closed stdout does not stop the build" sh -c "\"$kiln\" image list | grep -q hello:1.0.0"
+check_clean "build with closed stdout"
+
 echo "== crash recovery"
 "$kiln" instance run busybox -- sleep 300 &
 pid=$!
