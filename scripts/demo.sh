@@ -32,3 +32,9 @@ for doc in run["documents"]:
             print(f'{phase["name"]:>9}.{step["name"]}: {step["status"]}  outputs={step["outputs"]}')
 print("run:", run["status"])
 PY
+
+echo
+echo "== kiln build examples/build/hello.yml (busybox base, build + test stages, OCI output)"
+# Kiln's embedded store and image store live in .kiln/data; outputs land
+# under examples/build/out (paths in the recipe are relative to it).
+build/bin/kiln build --data-dir .kiln/data examples/build/hello.yml

@@ -60,8 +60,8 @@ int RunInstanceCommand(int argc, char** argv) {
   if (!inst.ok()) return Fail(inst.status());
   kiln::instance::ExecRequest req;
   req.argv = command;
-  req.on_output = [](kiln::Stream s, std::string_view d) {
-    std::fwrite(d.data(), 1, d.size(), s == kiln::Stream::kStdout ? stdout : stderr);
+  req.on_output = [](kiln::host::Stream s, std::string_view d) {
+    std::fwrite(d.data(), 1, d.size(), s == kiln::host::Stream::kStdout ? stdout : stderr);
   };
   auto r = (*inst)->Exec(req);
   kiln::Status removed = (*inst)->Remove();

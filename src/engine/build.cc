@@ -18,6 +18,7 @@
 #include "instance/process.h"
 
 namespace kiln::engine {
+using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using ProgressKind = ProgressEvent::Kind;

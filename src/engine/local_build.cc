@@ -13,6 +13,7 @@
 #include "instance/runc_provider.h"
 
 namespace kiln::engine {
+using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace fs = std::filesystem;
 
 namespace {

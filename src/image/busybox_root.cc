@@ -9,6 +9,7 @@
 #include "instance/process.h"
 
 namespace kiln::image {
+using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace fs = std::filesystem;
 
 Status MakeBusyboxRoot(const std::string& dir, const std::string& busybox) {

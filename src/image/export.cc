@@ -16,6 +16,7 @@
 #include "instance/process.h"
 
 namespace kiln::image {
+using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace fs = std::filesystem;
 namespace {
 

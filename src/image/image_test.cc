@@ -20,6 +20,7 @@
 #include "instance/process.h"
 
 namespace kiln::image {
+using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace {
 namespace fs = std::filesystem;
 

@@ -47,7 +47,7 @@ struct ExecRequest {
   std::string cwd = "/";
   std::string stdin_data;
   int64_t timeout_ms = -1;        // -1: none. On timeout every process the command started is killed.
-  std::function<void(Stream, std::string_view)> on_output;
+  std::function<void(host::Stream, std::string_view)> on_output;
   // Polled while the command runs; true kills it as a timeout would.
   std::function<bool()> cancelled;
 };

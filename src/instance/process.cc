@@ -12,7 +12,7 @@
 
 extern char** environ;
 
-namespace kiln {
+namespace kiln::host {
 namespace {
 
 void Append(std::string* out, std::string_view data, size_t limit) {
@@ -193,4 +193,4 @@ Result<ProcessResult> RunChecked(const std::vector<std::string>& argv, int64_t t
   return r;
 }
 
-}  // namespace kiln
+}  // namespace kiln::host

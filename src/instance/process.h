@@ -14,7 +14,7 @@
 
 #include "common/status.h"
 
-namespace kiln {
+namespace kiln::host {
 
 enum class Stream { kStdout, kStderr };
 
@@ -58,4 +58,4 @@ Result<ProcessResult> RunChecked(const std::vector<std::string>& argv, int64_t t
 // The last `lines` lines of `text`.
 std::string LastLines(std::string_view text, int lines);
 
-}  // namespace kiln
+}  // namespace kiln::host

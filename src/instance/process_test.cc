@@ -4,7 +4,7 @@
 
 #include "common/time.h"
 
-namespace kiln {
+namespace kiln::host {
 namespace {
 
 TEST(ProcessTest, CapturesOutputStdinAndExitCode) {
@@ -59,4 +59,4 @@ TEST(ProcessTest, LastLines) {
 }
 
 }  // namespace
-}  // namespace kiln
+}  // namespace kiln::host

@@ -16,6 +16,7 @@
 #include "instance/runtime_config.h"
 
 namespace kiln::instance {
+using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace fs = std::filesystem;
 namespace {
 

@@ -14,6 +14,7 @@
 #include "instance/mounts.h"
 
 namespace kiln::instance {
+using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace {
 namespace fs = std::filesystem;
 
