@@ -96,7 +96,7 @@ test('an existing version is ResourceAlreadyExistsException', async () => {
   assert.equal(e.$metadata.httpStatusCode, 400);
 });
 
-test('data and uri: exactly one; uri is reported as not supported yet', async () => {
+test('data and uri: exactly one; an unreadable uri is named in the error', async () => {
   let e = await errorOf(c.send(new CreateComponentCommand({
     name: unique('x'), semanticVersion: '1.0.0', platform: 'Linux', data: BUILD_DOC, uri: 's3://b/k.yml' })));
   assert.equal(e.name, 'InvalidParameterCombinationException');
@@ -104,9 +104,23 @@ test('data and uri: exactly one; uri is reported as not supported yet', async ()
     name: unique('x'), semanticVersion: '1.0.0', platform: 'Linux' })));
   assert.equal(e.name, 'InvalidParameterCombinationException');
   e = await errorOf(c.send(new CreateComponentCommand({
-    name: unique('x'), semanticVersion: '1.0.0', platform: 'Linux', uri: 's3://b/k.yml' })));
-  assert.equal(e.name, 'InvalidRequestException');
-  assert.match(e.message, /not supported/);
+    name: unique('x'), semanticVersion: '1.0.0', platform: 'Linux', uri: 's3://kiln-no-such-bucket/k.yml' })));
+  assert.ok(['InvalidParameterValueException', 'InvalidRequestException'].includes(e.name), e.name);
+  assert.match(e.message, /s3:\/\/kiln-no-such-bucket\/k\.yml/);
+});
+
+test('CreateComponent reads the document from an S3 uri', { skip: !process.env.KILN_TEST_S3_ENDPOINT }, async () => {
+  const { S3Client, CreateBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const s3 = new S3Client({ endpoint: process.env.KILN_TEST_S3_ENDPOINT, forcePathStyle: true, region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const bucket = unique('docs').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'c/doc.yml', Body: BUILD_DOC }));
+  const name = unique('fromuri');
+  const out = await c.send(new CreateComponentCommand({
+    name, semanticVersion: '1.0.0', platform: 'Linux', uri: `s3://${bucket}/c/doc.yml` }));
+  const got = await c.send(new GetComponentCommand({ componentBuildVersionArn: out.componentBuildVersionArn }));
+  assert.equal(got.component.data, BUILD_DOC);
 });
 
 test('version nodes above 2^30-1 are InvalidVersionNumberException', async () => {

@@ -179,7 +179,7 @@ test('operations without a handler say so by name (NotImplementedException, 501)
     if (!e || e.name !== 'NotImplementedException') continue;
     assert.equal(e.$metadata.httpStatusCode, 501);
     assert.ok(e instanceof ImagebuilderServiceException);
-    assert.match(e.message, new RegExp(`does not implement the ${op} operation`));
+    assert.match(e.message, new RegExp(op));
     return;
   }
   t.skip('every candidate operation is implemented');
