@@ -26,9 +26,9 @@ fi
 # Everything between the socket and the handlers, without the Beast server
 # and without the handlers themselves.
 srcs=("$model_cc")
-for f in src/api/*.cc; do
-  case "$f" in *_test.cc|src/api/server.cc|src/api/ops_*.cc) continue ;; esac
-  srcs+=("$root/$f")
+# The front end only: the handlers (ops_*, resource_ops, ...) are not linked.
+for f in api_service auth http_types metrics operation pattern router service_model validator; do
+  srcs+=("$root/src/api/$f.cc")
 done
 for f in digest hash log sigv4 status time; do srcs+=("$root/src/common/$f.cc"); done
 
