@@ -3,10 +3,13 @@
 // the four modules share their wildcard, destination and overwrite rules.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "toe/modules/fs_util.h"
+#include "toe/module.h"
 
 namespace kiln::toe::fsu {
 
@@ -26,3 +29,12 @@ struct TransferSpec {
 Status Transfer(const TransferSpec& spec);
 
 }  // namespace kiln::toe::fsu
+
+namespace kiln::toe {
+
+// The module behind CopyFile, CopyFolder, MoveFile and MoveFolder
+// (transfer_module.cc); `name` must be a string literal.
+std::unique_ptr<Module> NewTransferModule(std::string_view name, fsu::Kind kind,
+                                          fsu::TransferMode mode);
+
+}  // namespace kiln::toe
