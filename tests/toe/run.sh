@@ -18,7 +18,13 @@
 #   #@ requires: <Module>               skip when this build lacks the module
 #   #@ rerun                            run the same command a second time (reboot)
 #   #@ env: NAME=value                  environment for the run
-# @CASE@ in a document or directive is replaced by the case folder.
+#   #@ needs: s3                        an S3 endpoint (s3rver) with the suite's
+#                                       bucket @BUCKET@; AWS_* set for the run
+#   #@ s3-put: <file> <key>             upload case-folder <file> to @BUCKET@/<key>
+#   #@ needs: http                      a loopback web server; @WEB@ is its URL,
+#                                       @WWW@ the folder it serves
+# @CASE@, @BUCKET@, @WEB@ and @WWW@ in a document, a files/ document or a
+# directive are replaced before the case runs.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -29,8 +35,48 @@ toe=$bin/kiln-toe
 [ -x "$toe" ] || { echo "kiln-toe not built at $toe"; exit 1; }
 
 pass=0; fail=0; skip=0; failed=()
+cd "$root"
 
-directives() { sed -n "s/^#@ $2: \{0,1\}//p" "$1"; }
+# Servers some cases need, started at most once and stopped on exit: s3rver
+# (unless tests/run.sh already runs one) and python3's http.server.
+www=$work/www; mkdir -p "$www"
+web=; web_pid=; bucket=kiln-toe-cases-$$; s3_ready=
+cleanup() {
+  [ -n "$web_pid" ] && kill "$web_pid" 2>/dev/null && wait "$web_pid" 2>/dev/null
+  declare -F services_stop >/dev/null && services_stop
+}
+trap cleanup EXIT
+need_http() {
+  [ -n "$web" ] && return 0
+  local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$www" >"$work/http.log" 2>&1 &
+  web_pid=$!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  web=http://127.0.0.1:$port
+}
+s3_curl() {  # method path [curl args...]: a SigV4-signed request to the S3 endpoint
+  local method=$1 path=$2; shift 2
+  curl -sf -X "$method" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" --aws-sigv4 "aws:amz:${AWS_REGION:-us-east-1}:s3" -u "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    "$KILN_TEST_S3_ENDPOINT/$path" "$@"
+}
+need_s3() {
+  [ -n "$s3_ready" ] && return 0
+  if [ -z "${KILN_TEST_S3_ENDPOINT:-}" ]; then
+    # Run on its own: start s3rver the way tests/run.sh does.
+    KILN_TEST_WORK=$work
+    . "$root/tests/lib/services.sh"
+    services_start >/dev/null || { echo "could not start s3rver (cd tests && npm ci)"; return 1; }
+  fi
+  export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-S3RVER} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-S3RVER}
+  export AWS_REGION=${AWS_REGION:-us-east-1} AWS_ENDPOINT_URL_S3=$KILN_TEST_S3_ENDPOINT
+  s3_curl PUT "$bucket" -o /dev/null || { echo "could not create bucket $bucket at $KILN_TEST_S3_ENDPOINT"; return 1; }
+  s3_ready=1
+}
+subst() {  # replaces the case placeholders in stdin
+  sed -e "s|@CASE@|$1|g" -e "s|@BUCKET@|$bucket|g" -e "s|@WEB@|$web|g" -e "s|@WWW@|$www|g"
+}
+
+directives() { sed -n "s/^#@ $2: \{0,1\}//p" "$1" | subst "${dir:-}"; }
 has_directive() { grep -q "^#@ $2\$" "$1"; }
 
 run_case() {
@@ -38,17 +84,29 @@ run_case() {
   name=$(basename "$src" .yml)
   dir=$work/$name; mkdir -p "$dir/logs"
   doc=$dir/$(basename "$src")
-  sed "s|@CASE@|$dir|g" "$src" > "$doc"
+  local problems=() need
+  while read -r need; do
+    case $need in
+      s3) need_s3 || problems+=("no S3 endpoint for this case") ;;
+      http) need_http ;;
+      *) problems+=("unknown need: $need") ;;
+    esac
+  done < <(directives "$src" needs)
+  subst "$dir" < "$src" > "$doc"
   while read -r f; do [ -n "$f" ] && cp "$here/cases/files/$f" "$dir/"; done < <(directives "$src" file)
-  for f in "$dir"/*.yaml; do [ -f "$f" ] && sed -i "s|@CASE@|$dir|g" "$f"; done
-  local problems=()
+  for f in "$dir"/*.yaml; do [ -f "$f" ] && subst "$dir" < "$f" > "$f.tmp" && mv "$f.tmp" "$f"; done
   while read -r m; do
     [ -z "$m" ] && continue
     if grep -q "'$m' is not implemented in this build" <<< "$("$toe" validate -d "$doc" 2>&1)"; then
       echo "SKIP $name (this build has no $m module)"; skip=$((skip+1)); return
     fi
   done < <(directives "$src" requires)
-  while read -r s; do [ -n "$s" ] && (cd "$dir" && eval "${s//@CASE@/$dir}") >/dev/null 2>&1; done < <(directives "$src" setup)
+  while read -r s; do [ -n "$s" ] && (cd "$dir" && eval "$s") >/dev/null 2>&1; done < <(directives "$src" setup)
+  local file key
+  while read -r file key; do
+    [ -z "$file" ] && continue
+    s3_curl PUT "$bucket/$key" -T "$dir/$file" -o /dev/null || problems+=("could not upload $file to s3://$bucket/$key")
+  done < <(directives "$src" s3-put)
 
   local vf; vf=$(directives "$src" validate-fails)
   if [ -n "$vf" ]; then
@@ -66,9 +124,8 @@ run_case() {
       problems+=("validate failed: $(cat "$dir/validate.err")")
   else
     local args; args=$(directives "$src" args | tr '\n' ' ')
-    args=${args//@CASE@/$dir}
     local envs=()
-    while read -r e; do [ -n "$e" ] && envs+=("${e//@CASE@/$dir}"); done < <(directives "$src" env)
+    while read -r e; do [ -n "$e" ] && envs+=("$e"); done < <(directives "$src" env)
     local cmd="env ${envs[*]} \"$toe\" run -d \"$(basename "$doc")\" -l \"$dir/logs\" $args"
     (cd "$dir" && eval "$cmd" >"$dir/run.out" 2>"$dir/run.err"); rc=$?
     if has_directive "$src" rerun; then
@@ -95,7 +152,7 @@ run_case() {
       grep -qF -- "$t" "$dir/run.err" || problems+=("stderr lacks: $t")
     done < <(directives "$src" stderr-has)
     while read -r c; do [ -z "$c" ] && continue
-      (cd "$dir" && LOG=$log eval "${c//@CASE@/$dir}") >>"$dir/check.out" 2>&1 || problems+=("check failed: $c")
+      (cd "$dir" && LOG=$log eval "$c") >>"$dir/check.out" 2>&1 || problems+=("check failed: $c")
     done < <(directives "$src" check)
   fi
   if [ ${#problems[@]} -eq 0 ]; then
