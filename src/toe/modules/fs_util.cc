@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -315,33 +313,28 @@ Status CheckPermissionsText(std::string_view text, std::string_view field) {
   return ParsePermissions(text).status();
 }
 
+// Users and groups come from /etc/passwd and /etc/group only. kiln-toe is a
+// static binary: glibc's getpwnam_r would dlopen the host's NSS modules
+// (libnss_systemd and friends), which crashes a static program
+// (docs/DECISIONS.md D-toe-14).
 Result<uid_t> LookupUser(const std::string& name) {
   if (AllDigits(name)) return static_cast<uid_t>(std::stoul(name));
-  struct passwd pw {}, *res = nullptr;
-  std::vector<char> buf(16384);
-  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &res) == 0 && res) return pw.pw_uid;
   std::string id = LookupDbFile("/etc/passwd", 0, name, 2);
   if (AllDigits(id)) return static_cast<uid_t>(std::stoul(id));
-  return Status::NotFound("the user '" + name + "' does not exist");
+  return Status::NotFound("the user '" + name + "' does not exist (not in /etc/passwd)");
 }
 
 Result<gid_t> LookupGroup(const std::string& name) {
   if (AllDigits(name)) return static_cast<gid_t>(std::stoul(name));
-  struct group gr {}, *res = nullptr;
-  std::vector<char> buf(16384);
-  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &res) == 0 && res) return gr.gr_gid;
   std::string id = LookupDbFile("/etc/group", 0, name, 2);
   if (AllDigits(id)) return static_cast<gid_t>(std::stoul(id));
-  return Status::NotFound("the group '" + name + "' does not exist");
+  return Status::NotFound("the group '" + name + "' does not exist (not in /etc/group)");
 }
 
 Result<gid_t> PrimaryGroupOf(uid_t uid) {
-  struct passwd pw {}, *res = nullptr;
-  std::vector<char> buf(16384);
-  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) == 0 && res) return pw.pw_gid;
   std::string gid = LookupDbFile("/etc/passwd", 2, std::to_string(uid), 3);
   if (AllDigits(gid)) return static_cast<gid_t>(std::stoul(gid));
-  return Status::NotFound("the user with id " + std::to_string(uid) + " has no passwd entry, so its group is unknown");
+  return Status::NotFound("the user with id " + std::to_string(uid) + " has no /etc/passwd entry, so its group is unknown");
 }
 
 }  // namespace kiln::toe::fsu
