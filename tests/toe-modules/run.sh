@@ -5,8 +5,8 @@
 #   - WebDownload against a python3 http.server this script starts on
 #     127.0.0.1 (checksum pass/fail, folder destinations, localhost by name,
 #     which the static kiln-toe resolves without NSS);
-#   - the guide's file-system module examples (awstoe.md §7, T50-T66) run as
-#     documents through build/bin/kiln-toe.
+#   - one combined document over the file-system modules (the guide's
+#     examples themselves, T47-T66, are cases of tests/toe/run.sh).
 # Stops exactly the processes it starts.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
