@@ -4,12 +4,16 @@
 #     ExecuteBash `true`, against plain bash running the same 1,000 step
 #     scripts (one `bash <script>` process per step, as kiln-toe does);
 #     overhead per step = (kiln-toe - bash) / 1000.
-#  2. `kiln-toe validate` of a 1,000-step document.
+#  2. `kiln-toe validate` of a 1,000-step document, beside `kiln-toe
+#     --version` (the static binary's start-up alone) in the same run.
 # Medians of several hyperfine runs, both peers measured in the same run.
-# Usage: bench/toe_bench.sh [kiln-toe binary]   (default build/bin/kiln-toe;
-# use an optimised build, e.g. KILN_BUILD_TYPE=Release scripts/build.sh)
+# Usage: bench/toe_bench.sh [--validate-only] [kiln-toe binary]
+#   (default build/bin/kiln-toe, a Release build from scripts/build.sh;
+#   --validate-only skips the ~10-minute per-step benchmark)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+validate_only=
+if [ "${1:-}" = --validate-only ]; then validate_only=1; shift; fi
 toe=${1:-build/bin/kiln-toe}
 runs=${TOE_BENCH_RUNS:-7}
 steps=1000
@@ -35,11 +39,24 @@ cat > "$work/plain.sh" <<SH
 for i in \$(seq 1 $steps); do bash "$work/scripts/step\$i.sh" || exit 1; done
 SH
 
+# -N: no intermediate shell, so the figures are kiln-toe's own.
+hyperfine --style basic -N --runs $((runs * 5)) --warmup 3 --export-json "$work/validate.json" \
+  -n "kiln-toe validate: $steps steps" "$toe validate -d $work/doc.yml" \
+  -n "kiln-toe --version (start-up only)" "$toe --version" >&2
+if [ -n "$validate_only" ]; then
+  python3 - "$work/validate.json" "$steps" <<'PY'
+import json, sys
+val, start = json.load(open(sys.argv[1]))["results"]
+steps = int(sys.argv[2])
+print(f"validate {steps} steps: {val['median'] * 1000:.1f} ms median wall (min {val['min'] * 1000:.1f}, "
+      f"{len(val['times'])} runs), {(val['user'] + val['system']) * 1000:.1f} ms CPU (mean) (target < 50 ms)")
+print(f"start-up alone (--version): {start['median'] * 1000:.1f} ms median wall")
+PY
+  exit 0
+fi
 hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/run.json" \
   -n "bash: $steps step scripts" "bash $work/plain.sh" \
   -n "kiln-toe run: $steps steps" "$toe run -d $work/doc.yml -l $work/logs" >&2
-hyperfine --style basic --runs $((runs * 3)) --warmup 2 --export-json "$work/validate.json" \
-  -n "kiln-toe validate: $steps steps" "$toe validate -d $work/doc.yml" >&2
 
 # kiln-toe's own CPU time, apart from the bash processes it starts: less
 # sensitive to a busy machine than wall-clock time.
@@ -48,7 +65,7 @@ cpu_line=$(grep -h "cpu: kiln-toe" "$work"/logs/TOE_*/application.log | tail -1)
 python3 - "$work/run.json" "$work/validate.json" "$steps" "$cpu_line" <<'PY'
 import json, sys
 run = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-val = json.load(open(sys.argv[2]))["results"][0]
+val, start = json.load(open(sys.argv[2]))["results"]
 steps = int(sys.argv[3])
 b = next(v for k, v in run.items() if k.startswith("bash"))
 t = next(v for k, v in run.items() if k.startswith("kiln-toe"))
@@ -72,4 +89,5 @@ if m:
     print(f"kiln-toe own CPU per step: {own / steps:.3f} ms (user+system of kiln-toe itself, last run)")
 print(f"validate {steps} steps:      {val['median'] * 1000:.1f} ms median wall, "
       f"{(val['user'] + val['system']) * 1000:.1f} ms CPU (mean) (target < 50 ms)")
+print(f"start-up alone (--version):  {start['median'] * 1000:.1f} ms median wall")
 PY
