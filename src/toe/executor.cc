@@ -16,6 +16,7 @@
 #include "toe/document.h"
 #include "toe/document_source.h"
 #include "toe/expression.h"
+#include "toe/linux_inputs.h"
 #include "toe/loop.h"
 #include "toe/registry.h"
 #include "toe/run_log.h"
@@ -403,6 +404,13 @@ StepFlow Runner::RunStep(DocRun& dr, const Phase& phase, const Step& step, OJson
         break;
       }
       last_inputs = *inputs;
+      // Resolved references may have produced a Windows path (D-toe-13).
+      if (Status s = CheckInputsForLinux(step.action, *inputs); !s.ok()) {
+        failure = s.message();
+        if (looping) failure = "loop iteration " + std::to_string(i) + " failed: " + failure;
+        ok = false;
+        break;
+      }
       StepContext ctx;
       ctx.document_name = dr.loaded->doc.name;
       ctx.phase = phase.name;

@@ -1,6 +1,5 @@
 #include "toe/module_inputs.h"
 
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
@@ -109,20 +108,6 @@ Status CheckString(const Json& obj, std::string_view key, bool required) {
   if (!v) return required ? Status::Invalid(Field(key) + " is required") : Status::Ok();
   if (v->is_string() || v->is_number() || v->is_boolean()) return Status::Ok();
   return Status::Invalid(Field(key) + " must be a string");
-}
-
-Status CheckLocalPath(const Json& obj, std::string_view key, bool required) {
-  KILN_RETURN_IF_ERROR(CheckString(obj, key, required));
-  const Json* v = Find(obj, key);
-  if (!v || !v->is_string()) return Status::Ok();
-  const std::string& s = v->get_ref<const std::string&>();
-  bool drive = s.size() >= 3 && std::isalpha(static_cast<unsigned char>(s[0])) && s[1] == ':' &&
-               (s[2] == '\\' || s[2] == '/');
-  bool unc = s.starts_with("\\\\");
-  if (drive || unc) {
-    return Status::Invalid(Field(key) + " '" + s + "' is a Windows path; kiln-toe runs on Linux and needs a Linux path");
-  }
-  return Status::Ok();
 }
 
 Status CheckBool(const Json& obj, std::string_view key) {

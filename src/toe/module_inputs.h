@@ -34,11 +34,6 @@ Status CheckObject(const Json& inputs, std::string_view what = "inputs");
 // List-form modules: `inputs` must be a non-empty list of mappings.
 Status CheckListOfObjects(const Json& inputs);
 Status CheckString(const Json& obj, std::string_view key, bool required);
-// A string naming a file or folder on this (Linux) machine. Windows paths
-// (a drive letter such as C:\ or a UNC \\server\share path), which the
-// guide's Windows examples use, are refused by name: on Linux they would
-// silently become odd relative file names (docs/DECISIONS.md D-toe-13).
-Status CheckLocalPath(const Json& obj, std::string_view key, bool required);
 Status CheckBool(const Json& obj, std::string_view key);
 Status CheckInt(const Json& obj, std::string_view key, bool required);
 Status CheckStringList(const Json& obj, std::string_view key, bool required);

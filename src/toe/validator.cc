@@ -5,6 +5,7 @@
 
 #include "toe/condition.h"
 #include "toe/expression.h"
+#include "toe/linux_inputs.h"
 #include "toe/loop.h"
 #include "toe/registry.h"
 
@@ -124,7 +125,9 @@ class Validator {
       err("action", "action module '" + step.action + "' is not implemented in this build of kiln-toe");
       return;
     }
-    Status s = info->impl->Validate(step.inputs.is_null() ? Json::object() : step.inputs);
+    const Json inputs = step.inputs.is_null() ? Json::object() : step.inputs;
+    Status s = info->impl->Validate(inputs);
+    if (s.ok() && !(here & static_cast<unsigned>(Platform::kWindows))) s = CheckInputsForLinux(step.action, inputs);
     if (!s.ok()) err("inputs", step.action + ": " + s.message());
   }
 

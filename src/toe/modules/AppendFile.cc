@@ -16,7 +16,7 @@ class AppendFileModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "content", "encoding"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "content", false));
     return CheckEncodingInput(item);
   }

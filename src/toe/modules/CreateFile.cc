@@ -20,7 +20,7 @@ class CreateFileModule : public ListModule {
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(
         CheckKnownKeys(item, {"path", "content", "encoding", "owner", "group", "permissions", "overwrite"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "content", false));
     KILN_RETURN_IF_ERROR(CheckEncodingInput(item));
     KILN_RETURN_IF_ERROR(CheckOwnerInputs(item));

@@ -18,7 +18,7 @@ class CreateFolderModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "owner", "group", "permissions", "overwrite"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckOwnerInputs(item));
     return CheckBool(item, "overwrite");
   }

@@ -19,8 +19,8 @@ class CreateSymlinkModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "target", "force"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "target", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "target", true));
     return CheckBool(item, "force");
   }
 

@@ -16,7 +16,7 @@ class DeleteFileModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     return fsu::CheckWildcardPlacement(GetStringOr(item, "path", ""), "path");
   }
 

@@ -14,7 +14,7 @@ class ExecuteBinary : public Module {
   Status Validate(const Json& inputs) const override {
     KILN_RETURN_IF_ERROR(CheckObject(inputs));
     KILN_RETURN_IF_ERROR(CheckKnownKeys(inputs, {"path", "arguments"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(inputs, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(inputs, "path", true));
     return CheckStringList(inputs, "arguments", false);
   }
   ModuleResult Execute(const Json& inputs, StepContext& ctx) const override {

@@ -21,7 +21,7 @@ class ListFilesModule : public ListModule {
 
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "fileNamePattern", "recursive"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "fileNamePattern", false));
     return CheckBool(item, "recursive");
   }

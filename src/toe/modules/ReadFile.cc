@@ -17,7 +17,7 @@ class ReadFileModule : public ListModule {
 
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "encoding", "printFileContent"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckEncodingInput(item));
     return CheckBool(item, "printFileContent");
   }

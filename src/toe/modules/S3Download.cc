@@ -37,7 +37,7 @@ class S3DownloadModule : public ListModule {
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"source", "destination", "expectedBucketOwner", "overwrite"}));
     KILN_RETURN_IF_ERROR(CheckS3UriInput(item, "source"));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "destination", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "destination", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "expectedBucketOwner", false));
     KILN_RETURN_IF_ERROR(CheckBool(item, "overwrite"));
     std::string src = GetStringOr(item, "source", "");

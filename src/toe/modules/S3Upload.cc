@@ -17,7 +17,7 @@ class S3UploadModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"source", "destination", "recurse", "expectedBucketOwner"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "source", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "source", true));
     KILN_RETURN_IF_ERROR(CheckS3UriInput(item, "destination"));
     KILN_RETURN_IF_ERROR(CheckBool(item, "recurse"));
     KILN_RETURN_IF_ERROR(CheckString(item, "expectedBucketOwner", false));

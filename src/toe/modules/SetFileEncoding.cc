@@ -14,7 +14,7 @@ class SetFileEncodingModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "encoding"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     return CheckEncodingInput(item);
   }
 

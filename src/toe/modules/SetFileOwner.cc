@@ -14,7 +14,7 @@ class SetFileOwnerModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "owner", "group"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "owner", true));
     return CheckString(item, "group", false);
   }

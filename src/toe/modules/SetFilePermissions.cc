@@ -14,7 +14,7 @@ class SetFilePermissionsModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "permissions"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "permissions", true));
     return fsu::CheckPermissionsText(GetStringOr(item, "permissions", ""), "permissions");
   }

@@ -15,7 +15,7 @@ class SetFolderOwnerModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "owner", "group", "recursive"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "owner", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "group", false));
     return CheckBool(item, "recursive");

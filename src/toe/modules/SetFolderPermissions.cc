@@ -15,7 +15,7 @@ class SetFolderPermissionsModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"path", "permissions", "recursive"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "path", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "path", true));
     KILN_RETURN_IF_ERROR(CheckString(item, "permissions", true));
     KILN_RETURN_IF_ERROR(fsu::CheckPermissionsText(GetStringOr(item, "permissions", ""), "permissions"));
     return CheckBool(item, "recursive");

@@ -151,25 +151,6 @@ bool OnPath(const std::string& name) {
   return false;
 }
 
-// Windows Update names updates by Knowledge Base article (KB1234567, the
-// guide's Windows example); on Linux the lists name packages, and no Debian,
-// RPM or SUSE package is called KB<digits>. Refusing them says which half of
-// the guide a document was written for instead of failing inside apt.
-Status CheckNoWindowsUpdateIds(const Json& inputs, const char* key) {
-  if (!inputs.contains(key) || !inputs[key].is_array()) return Status::Ok();
-  for (const Json& item : inputs[key]) {
-    if (!item.is_string()) continue;
-    const std::string& s = item.get_ref<const std::string&>();
-    bool kb = s.size() > 2 && (s[0] == 'K' || s[0] == 'k') && (s[1] == 'B' || s[1] == 'b') &&
-              std::all_of(s.begin() + 2, s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (kb) {
-      return Status::Invalid(std::string("input '") + key + "' item '" + s +
-                             "' is a Windows Update KB article ID; on Linux, include and exclude name packages");
-    }
-  }
-  return Status::Ok();
-}
-
 class UpdateOSModule : public NamedModule {
  public:
   UpdateOSModule() : NamedModule("UpdateOS", static_cast<unsigned>(Platform::kLinux) | kWindowsOnly) {}
@@ -179,11 +160,7 @@ class UpdateOSModule : public NamedModule {
     KILN_RETURN_IF_ERROR(CheckObject(inputs));
     KILN_RETURN_IF_ERROR(CheckKnownKeys(inputs, {"include", "exclude"}));
     KILN_RETURN_IF_ERROR(CheckStringList(inputs, "include", false));
-    KILN_RETURN_IF_ERROR(CheckStringList(inputs, "exclude", false));
-    for (const char* key : {"include", "exclude"}) {
-      KILN_RETURN_IF_ERROR(CheckNoWindowsUpdateIds(inputs, key));
-    }
-    return Status::Ok();
+    return CheckStringList(inputs, "exclude", false);
   }
 
   ModuleResult Execute(const Json& inputs, StepContext& ctx) const override {

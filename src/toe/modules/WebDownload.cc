@@ -52,7 +52,7 @@ class WebDownloadModule : public ListModule {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(
         item, {"source", "destination", "overwrite", "checksum", "algorithm", "ignoreCertificateErrors"}));
     KILN_RETURN_IF_ERROR(CheckString(item, "source", true));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "destination", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "destination", true));
     KILN_RETURN_IF_ERROR(CheckBool(item, "overwrite"));
     KILN_RETURN_IF_ERROR(CheckString(item, "checksum", false));
     KILN_RETURN_IF_ERROR(CheckString(item, "algorithm", false));

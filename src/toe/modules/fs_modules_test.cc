@@ -132,18 +132,6 @@ TEST_F(FsModules, ValidationNamesTheFieldAndAcceptsReferences) {
   EXPECT_FALSE(Validate("ListFiles", Json::array()).ok());
 }
 
-TEST_F(FsModules, WindowsPathsAreRefusedByName) {
-  Status s = Validate("AppendFile", Json::array({{{"path", "C:\\MyFolder\\MyFile.txt"}}}));
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("'C:\\MyFolder\\MyFile.txt' is a Windows path"), std::string::npos) << s.message();
-  EXPECT_FALSE(Validate("CopyFile", Json::array({{{"source", "/a"}, {"destination", "d:/x"}}})).ok());
-  EXPECT_FALSE(Validate("S3Download", Json::array({{{"source", "s3://b/k"}, {"destination", "c:\\temp\\{{ loop.value }}"}}})).ok());
-  EXPECT_FALSE(Validate("ExecuteBinary", {{"path", "\\\\server\\share\\setup.exe"}}).ok());
-  // Linux paths, relative ones and references stay valid.
-  EXPECT_TRUE(Validate("CopyFile", Json::array({{{"source", "Sample*"}, {"destination", "./C:x/"}}})).ok());
-  EXPECT_TRUE(Validate("DeleteFile", Json::array({{{"path", "{{ build.Download.inputs[0].destination }}"}}})).ok());
-}
-
 TEST_F(FsModules, AppendFileNeedsExistingFileAndEncodes) {
   auto r = Run("AppendFile", Json::array({{{"path", P("missing.txt")}, {"content", "x"}}}));
   ASSERT_FALSE(r.status.ok());

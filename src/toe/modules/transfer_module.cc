@@ -14,8 +14,8 @@ class TransferModule : public ListModule {
  protected:
   Status ValidateItem(const Json& item) const override {
     KILN_RETURN_IF_ERROR(CheckKnownKeys(item, {"source", "destination", "overwrite"}));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "source", true));
-    KILN_RETURN_IF_ERROR(CheckLocalPath(item, "destination", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "source", true));
+    KILN_RETURN_IF_ERROR(CheckString(item, "destination", true));
     KILN_RETURN_IF_ERROR(CheckBool(item, "overwrite"));
     return fsu::CheckWildcardPlacement(GetStringOr(item, "source", ""), "source");
   }
