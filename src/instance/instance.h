@@ -84,6 +84,11 @@ class Instance {
   // Terminates: stops processes, unmounts, deletes the instance's files.
   // Idempotent; also run by the destructor if not called.
   virtual Status Remove() = 0;
+  // Keeps the instance running after this object and its process are gone
+  // (a failed build instance the user asked to keep for troubleshooting):
+  // orphan clean-up leaves it alone; the provider's Terminate ends it.
+  // The object may be destroyed (or released) afterwards without removing it.
+  virtual Status Keep() = 0;
 };
 
 class InstanceProvider {

@@ -41,7 +41,7 @@ rm -rf "$work/example/out"
 echo "== build examples/build/hello.yml"
 check "kiln build succeeds" "$kiln" build "$work/example/hello.yml"
 cp "$work/last.out" "$work/hello.out"; sed 's/^/       /' "$work/hello.out"
-check "progress names stages and steps" grep -q "ok   CreateOutputImage" "$work/hello.out"
+check "progress names stages and steps" grep -q "ok   CreateOutputAMI" "$work/hello.out"
 check_clean "successful build"
 out=$work/example/out/hello-oci
 check "skopeo reads the output layout" skopeo inspect "oci:$out:1.0.0"
