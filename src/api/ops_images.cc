@@ -37,6 +37,8 @@ Result<Json> CreateImage(OperationContext& ctx, const Json& input) {
 Json ImageOutput(const store::Resource& r) {
   Json d = r.doc;
   d.erase("owner");
+  d.erase("packages");  // ListImagePackages shows them
+  d.erase("kiln");      // where the build engine keeps the image (build_worker.cc)
   d["state"] = d.value("state", Json::object());
   d["state"]["status"] = ImageStatus(r);
   return d;
