@@ -344,6 +344,9 @@ class BuildWorker::Job {
     plan.collect_metadata = d.value("enhancedImageMetadataEnabled", true);
     plan.terminate_on_failure = infra.value("terminateInstanceOnFailure", true);
     plan.network = options_.instance_network;
+    const Json tags = infra.value("resourceTags", Json::object());  // items() needs a live object
+    for (auto& [k, v] : tags.items())
+      if (v.is_string()) plan.instance_tags.emplace_back(k, v.get<std::string>());
     Json types = infra.value("instanceTypes", Json::array());
     if (types.is_array() && !types.empty() && types[0].is_string()) plan.instance_type = types[0];
     Json tests = d.value("imageTestsConfiguration", Json::object());

@@ -62,7 +62,11 @@ int RunInstanceCommand(int argc, char** argv) {
   if (*list) {
     auto all = kiln::instance::RuncProvider::ListInstances(data_dir);
     if (!all.ok()) return Fail(all.status());
-    for (const auto& i : *all) std::printf("%s  %s\n", i.id.c_str(), i.state.c_str());
+    for (const auto& i : *all) {
+      std::string tags;
+      for (const auto& [k, v] : i.tags) tags += "  " + k + "=" + v;
+      std::printf("%s  %s%s\n", i.id.c_str(), i.state.c_str(), tags.c_str());
+    }
     return 0;
   }
   if (*terminate) {

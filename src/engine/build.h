@@ -67,6 +67,7 @@ struct BuildPlan {
   std::vector<ComponentRef> components;       // build components, in recipe order
   std::vector<ComponentRef> test_components;  // run only in the test stage
   std::string instance_type = "t3.medium";
+  std::vector<std::pair<std::string, std::string>> instance_tags;  // resourceTags
   bool network = false;            // give instances the host network
   bool tests_enabled = true;       // imageTestsConfiguration.imageTestsEnabled
   int64_t build_timeout_ms = 720LL * 60 * 1000;   // ExecuteComponents default (720 min)

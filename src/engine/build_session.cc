@@ -144,6 +144,9 @@ Result<Json> BuildSession::LaunchInstance(const StepCall& call) {
   spec.layers = layers;
   spec.instance_type = plan_.instance_type;
   spec.network = plan_.network;
+  spec.tags = plan_.instance_tags;
+  spec.tags.emplace_back("kiln:image", plan_.image_arn.empty() ? plan_.name + ":" + plan_.version : plan_.image_arn);
+  spec.tags.emplace_back("kiln:stage", build ? "build" : "test");
   spec.mounts = {{host_dir_ + "/run", kRunDir, true}, {host_dir_ + "/logs", kLogDir, false}};
   KILN_ASSIGN_OR_RETURN(auto inst, env_.provider->Launch(spec));
   // waitFor ssmAgent: the instance answers commands.

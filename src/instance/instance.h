@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -39,6 +40,9 @@ struct LaunchSpec {
   std::vector<BindMount> mounts;
   // Extra environment for every Exec (besides PATH/HOME/TERM defaults).
   std::vector<std::string> env;
+  // Tags (the infrastructure configuration's resourceTags): recorded as
+  // OCI annotations "kiln.tag.<key>" and shown by `kiln instance list`.
+  std::vector<std::pair<std::string, std::string>> tags;
 };
 
 struct ExecRequest {

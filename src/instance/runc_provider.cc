@@ -328,6 +328,7 @@ Result<std::unique_ptr<Instance>> RuncProvider::Launch(const LaunchSpec& spec) {
     in.mounts.push_back(m);
     kiln_paths.push_back(m.path);
   }
+  in.tags = spec.tags;
   auto instance = std::make_unique<RuncInstance>(id, dir, options_.runc, options_.data_dir + "/runc",
                                                  spec.layers, kiln_paths);
   std::string owner = std::to_string(getpid()) + " " + ProcessStartTime(getpid()) + "\n";
@@ -375,7 +376,15 @@ Result<std::vector<InstanceInfo>> RuncProvider::ListInstances(const std::string&
     std::string id = it->path().filename().string();
     if (!IsInstanceId(id)) continue;
     std::string owner = ReadFile(it->path().string() + "/owner");
-    InstanceInfo info{id, "orphaned"};
+    InstanceInfo info{id, "orphaned", {}};
+    try {
+      auto config = nlohmann::json::parse(ReadFile(it->path().string() + "/bundle/config.json"));
+      const nlohmann::json annotations = config.value("annotations", nlohmann::json::object());
+      for (auto& [k, v] : annotations.items())
+        if (k.rfind("kiln.tag.", 0) == 0 && v.is_string()) info.tags.emplace_back(k.substr(9), v.get<std::string>());
+    } catch (const std::exception&) {
+      // no readable config: no tags to show
+    }
     if (owner.rfind(kKeptOwner, 0) == 0) {
       info.state = "kept";
     } else {

@@ -35,6 +35,7 @@ struct RuncOptions {
 struct InstanceInfo {
   std::string id;
   std::string state;
+  std::vector<std::pair<std::string, std::string>> tags;  // LaunchSpec::tags
 };
 
 class RuncProvider : public InstanceProvider {

@@ -153,9 +153,9 @@ test('SendWorkflowStepAction STOP fails the workflow and rolls back', async () =
   assert.deepEqual(leftovers(server), []);
 });
 
-test('terminateInstanceOnFailure=false keeps the failed instance for kiln instance shell', async () => {
+test('terminateInstanceOnFailure=false keeps the failed instance (with its resourceTags) for kiln instance shell', async () => {
   const bad = bashComponent('bad', { build: ['echo evidence > /evidence', 'exit 4'] });
-  const infra = await infrastructure(server, { terminateInstanceOnFailure: false });
+  const infra = await infrastructure(server, { terminateInstanceOnFailure: false, resourceTags: { team: 'qa' } });
   const image = await createImage(server, await recipe(server, [await component(server, bad)]), infra);
   const { image: done } = await waitForImage(server, image);
   assert.equal(done.state.status, 'FAILED');
@@ -164,6 +164,8 @@ test('terminateInstanceOnFailure=false keeps the failed instance for kiln instan
   const kiln = path.join(bin, 'kiln');
   const list = execFileSync(kiln, ['instance', '--data-dir', server.dataDir, 'list'], { encoding: 'utf8' });
   assert.match(list, new RegExp(`${id}\\s+kept`));
+  assert.match(list, /team=qa/, 'resourceTags are on the instance');
+  assert.match(list, /kiln:stage=build/);
   const out = execFileSync(kiln, ['instance', '--data-dir', server.dataDir, 'shell', id, '--', 'cat', '/evidence'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.equal(out.trim(), 'evidence');
