@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "api/build_records.h"
+#include "api/pipeline_scheduler.h"
 #include "api/resource_ops.h"
 #include "common/log.h"
 #include "common/s3.h"
@@ -495,6 +496,11 @@ class BuildWorker::Job {
   }
 
   void Finish(const std::string& status, const std::string& reason) {
+    if (!image_.parent.empty()) {
+      auto img = store_.Get(image_.arn);
+      Status s = UpdatePipelineAfterBuild(store_, image_.parent, img.ok() ? ImageStatus(*img) : "FAILED");
+      if (!s.ok()) log::Error("pipeline " + image_.parent + ": " + s.ToString());
+    }
     for (int attempt = 0; attempt < 5; attempt++) {
       auto j = store_.Get(job_.arn);
       if (!j.ok()) return;

@@ -8,6 +8,7 @@
 #include "api/api_service.h"
 #include "api/auth.h"
 #include "api/build_worker.h"
+#include "api/pipeline_scheduler.h"
 #include "api/ops_registry.h"
 #include "api/server.h"
 #include "api/service_model.h"
@@ -122,7 +123,13 @@ int RunServe(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<api::BuildWorker> worker;
+  std::unique_ptr<api::PipelineScheduler> scheduler;
   if (store && !no_builds) {
+    scheduler = std::make_unique<api::PipelineScheduler>(store.get());
+    if (Status s = scheduler->Start(); !s.ok()) {
+      std::fprintf(stderr, "kiln serve: pipeline scheduler: %s\n", s.message().c_str());
+      return 1;
+    }
     worker = std::make_unique<api::BuildWorker>(
         store.get(), api::BuildWorkerOptions{.data_dir = data_dir, .max_builds = max_builds,
                                              .instance_network = instance_network});
@@ -131,11 +138,13 @@ int RunServe(int argc, char** argv) {
       return 1;
     }
   } else {
-    log::Warn("image builds are off (--no-builds): CreateImage queues builds that stay PENDING here");
+    log::Warn("image builds and pipeline schedules are off (--no-builds): CreateImage queues builds "
+              "that stay PENDING here");
   }
   log::Info("serving the Image Builder API on " + addr + ":" + std::to_string(server.port()) +
             " (data in " + data_dir + ")");
   server.Run();
+  if (scheduler) scheduler->Stop();
   if (worker) worker->Stop();  // running builds end as FAILED "interrupted"; queued ones wait
   return 0;
 }
