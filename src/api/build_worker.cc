@@ -545,6 +545,7 @@ void BuildWorker::Stop() {
 }
 
 void BuildWorker::Loop() {
+  int64_t last_collect = 0;
   while (!stopping_) {
     auto job = store_->Claim("build-job", "queued", "running");
     if (!job.ok()) {
@@ -553,8 +554,38 @@ void BuildWorker::Loop() {
       Job(*store_, options_, stopping_, std::move(**job)).Run();
       continue;
     }
+    if (MonotonicMillis() - last_collect > 10000) {
+      last_collect = MonotonicMillis();
+      std::lock_guard<std::mutex> lock(collect_mu_);  // one worker at a time
+      Status s = CollectDeletedImages();
+      if (!s.ok()) log::Warn("image store clean-up: " + s.ToString());
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll_ms));
   }
+}
+
+// Images the API deleted (DeleteImage, lifecycle policies) leave their OCI
+// image in the store: remove those whose image row is gone or DELETED.
+// Store names are "kiln/ACCOUNT/REGION/NAME:VERSION-BUILD" (StoreName).
+Status BuildWorker::CollectDeletedImages() {
+  KILN_ASSIGN_OR_RETURN(auto images, image::ImageStore::Open(options_.data_dir));
+  KILN_ASSIGN_OR_RETURN(auto all, images.List());
+  for (const auto& img : all) {
+    if (img.name.rfind("kiln/", 0) != 0) continue;
+    const std::string rest = img.name.substr(5);
+    const size_t a = rest.find('/'), b = rest.find('/', a + 1), colon = rest.rfind(':'), dash = rest.rfind('-');
+    if (a == std::string::npos || b == std::string::npos || colon == std::string::npos || dash < colon) continue;
+    const std::string arn = "arn:aws:imagebuilder:" + rest.substr(a + 1, b - a - 1) + ":" + rest.substr(0, a) +
+                            ":image/" + rest.substr(b + 1, colon - b - 1) + "/" +
+                            rest.substr(colon + 1, dash - colon - 1) + "/" + rest.substr(dash + 1);
+    auto row = store_->Get(arn);
+    if (row.ok() && ImageStatus(*row) != "DELETED") continue;
+    if (!row.ok() && row.status().code() != Code::kNotFound) continue;
+    if (row.ok() && ImageBuilding(ImageStatus(*row))) continue;
+    KILN_RETURN_IF_ERROR(images.Remove(img.name));
+    log::Info("removed " + img.name + " from the image store: image " + arn + " was deleted");
+  }
+  return Status::Ok();
 }
 
 // Builds that were running when the previous process died: FAILED

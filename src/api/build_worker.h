@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,12 +53,14 @@ class BuildWorker {
  private:
   class Job;
   Status RecoverInterrupted();
+  Status CollectDeletedImages();
   void Loop();
 
   store::Store* store_;
   BuildWorkerOptions options_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
+  std::mutex collect_mu_;
 };
 
 }  // namespace kiln::api

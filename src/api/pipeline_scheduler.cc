@@ -4,6 +4,7 @@
 
 #include "api/build_records.h"
 #include "api/image_builds.h"
+#include "api/lifecycle_runs.h"
 #include "api/resource_ops.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -125,7 +126,33 @@ Result<std::vector<std::string>> PipelineScheduler::RunDue(int64_t now_ms) {
     if (!page.more) break;
     q.after = page.items.back();
   }
+  KILN_RETURN_IF_ERROR(RunLifecyclePolicies(now_ms));
   return started;
+}
+
+// Lifecycle policies run once a day, as Image Builder runs them: an
+// ENABLED policy whose last scheduled run is a day old (or that never ran)
+// is evaluated now.
+Status PipelineScheduler::RunLifecyclePolicies(int64_t now_ms) {
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  store::ListQuery q;
+  q.kind = "lifecycle-policy";
+  q.limit = 100;
+  while (true) {
+    KILN_ASSIGN_OR_RETURN(auto page, store_->List(q));
+    for (const auto& p : page.items) {
+      if (p.doc.value("status", "ENABLED") != "ENABLED") continue;
+      KILN_ASSIGN_OR_RETURN(auto last, store_->GetValue("lifecycle-schedule", p.arn));
+      if (last && now_ms - std::stoll(*last) < kDay) continue;
+      KILN_RETURN_IF_ERROR(store_->PutValue("lifecycle-schedule", p.arn, std::to_string(now_ms)));
+      auto run = RunLifecyclePolicy(*store_, p.arn, now_ms);
+      if (run.ok()) log::Info("lifecycle policy " + p.arn + ": daily run " + *run);
+      else log::Warn("lifecycle policy " + p.arn + ": daily run failed: " + run.status().message());
+    }
+    if (!page.more) break;
+    q.after = page.items.back();
+  }
+  return Status::Ok();
 }
 
 Status UpdatePipelineAfterBuild(store::Store& store, const std::string& pipeline_arn, const std::string& image_status) {

@@ -1,4 +1,6 @@
-// PipelineScheduler: starts image pipelines when their cron schedule says
+// PipelineScheduler: runs what is due by the clock. Lifecycle policies that
+// are ENABLED are evaluated once a day (lifecycle_runs.h). And it starts
+// image pipelines when their cron schedule says
 // (workflows-pipelines-lifecycle.md §4.2), by queuing a SCHEDULED build the
 // way StartImagePipelineExecution queues a USER_INITIATED one.
 //
@@ -38,6 +40,7 @@ class PipelineScheduler {
   Result<std::vector<std::string>> RunDue(int64_t now_ms);
 
  private:
+  Status RunLifecyclePolicies(int64_t now_ms);
   store::Store* store_;
   int64_t tick_ms_;
   std::atomic<bool> stopping_{false};

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ListWorkflowExecutionsCommand, ListWorkflowStepExecutionsCommand, GetWorkflowExecutionCommand,
-  ListImagePackagesCommand, GetWorkflowStepExecutionCommand,
+  ListImagePackagesCommand, GetWorkflowStepExecutionCommand, DeleteImageCommand,
 } from '@aws-sdk/client-imagebuilder';
 import {
   Server, bashComponent, component, recipe, containerRecipe, infrastructure, createImage, waitForImage,
@@ -182,4 +182,18 @@ test('an unknown parent image fails with a reason naming it', async () => {
   assert.equal(done.state.status, 'FAILED');
   assert.match(done.state.reason, /ami-0123456789abcdef0/);
   assert.deepEqual(leftovers(server), []);
+});
+
+test('DeleteImage of a built image removes it from the image store too', async () => {
+  const image = await createImage(server, await recipe(server, [await component(server, BUILD)]),
+    await infrastructure(server), { imageTestsConfiguration: { imageTestsEnabled: false } });
+  const { image: done } = await waitForImage(server, image);
+  assert.equal(done.state.status, 'AVAILABLE', done.state.reason);
+  const storeName = done.outputResources.amis[0].description.replace(/^Kiln image /, '');
+  const listed = () => execFileSync(path.join(bin, 'kiln'), ['image', '--data-dir', server.dataDir, 'list'], { encoding: 'utf8' });
+  assert.ok(listed().includes(storeName));
+  await server.send(new DeleteImageCommand({ imageBuildVersionArn: image }));
+  const deadline = Date.now() + 30000;
+  while (listed().includes(storeName) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  assert.ok(!listed().includes(storeName), 'the OCI image is gone from the store');
 });
