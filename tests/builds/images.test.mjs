@@ -197,3 +197,23 @@ test('DeleteImage of a built image removes it from the image store too', async (
   while (listed().includes(storeName) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   assert.ok(!listed().includes(storeName), 'the OCI image is gone from the store');
 });
+
+test('SanitizeInstance removes build secrets before the snapshot, honouring skip files', async () => {
+  const leaky = bashComponent('leaky', {
+    build: ['mkdir -p /etc/ssh /root/.ssh /var/log && echo secret > /etc/ssh/ssh_host_rsa_key',
+      'echo key > /root/.ssh/authorized_keys && echo booted > /var/log/boot.log',
+      'touch /tmp/skip_cleanup_instance_log_files'],
+  });
+  const image = await createImage(server, await recipe(server, [await component(server, leaky)]),
+    await infrastructure(server), { imageTestsConfiguration: { imageTestsEnabled: false } });
+  const { image: done } = await waitForImage(server, image);
+  assert.equal(done.state.status, 'AVAILABLE', done.state.reason);
+  const storeName = done.outputResources.amis[0].description.replace(/^Kiln image /, '');
+  const ls = execFileSync(path.join(bin, 'kiln'), ['instance', '--data-dir', server.dataDir, 'run', storeName, '--',
+    '/bin/sh', '-c', 'for f in /etc/ssh/ssh_host_rsa_key /root/.ssh/authorized_keys /var/log/boot.log; do [ -e $f ] && echo "present $f" || echo "absent $f"; done'],
+  { encoding: 'utf8' });
+  assert.match(ls, /absent \/etc\/ssh\/ssh_host_rsa_key/);
+  assert.match(ls, /absent \/root\/.ssh\/authorized_keys/);
+  assert.match(ls, /present \/var\/log\/boot.log/, 'skip_cleanup_instance_log_files kept the log');
+  assert.deepEqual(leftovers(server), []);
+});
