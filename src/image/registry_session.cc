@@ -120,7 +120,8 @@ Result<std::optional<RegistryCredentials>> FindCredentials(const std::string& re
   if (file.empty() || !in) return std::optional<RegistryCredentials>();
   try {
     Json config = Json::parse(in);
-    for (const auto& [key, entry] : config.value("auths", Json::object()).items()) {
+    const Json auths = config.value("auths", Json::object());
+    for (const auto& [key, entry] : auths.items()) {
       if (AuthKeyHost(key) != registry) continue;
       if (entry.contains("username")) {
         return std::optional<RegistryCredentials>(
