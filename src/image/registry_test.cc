@@ -197,6 +197,17 @@ TEST_F(RegistryPullTest, PullsThroughTheTokenFlowAndCachesBlobsByDigest) {
   EXPECT_EQ(reg.blob_gets, gets);  // no blob requested at all
 }
 
+TEST_F(RegistryPullTest, APulledLayerIsNotExtractedUnderADiffIdItDoesNotHave) {
+  FakeRegistry reg(FakeRegistry::Auth::kBearer);
+  Publish(reg);  // the config claims diff_id sha256:111...1 for "layer bytes"
+  auto r = PullImage(*store_, reg.host() + "/test/app:1", Insecure(reg));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto dirs = store_->LayerDirs(r->image);
+  ASSERT_FALSE(dirs.ok());
+  EXPECT_NE(dirs.status().message().find("not the diff_id sha256:111"), std::string::npos) << dirs.status().message();
+  EXPECT_FALSE(fs::exists(store_->data_dir() + "/layers/" + std::string(64, '1')));
+}
+
 TEST_F(RegistryPullTest, PicksTheHostPlatformFromAnIndexAndConvertsDockerManifests) {
   FakeRegistry reg(FakeRegistry::Auth::kBearer);
   Publish(reg);
