@@ -16,6 +16,7 @@
 #include "engine/build_session.h"
 #include "engine/managed_workflows.h"
 #include "image/digest.h"
+#include "image/registry.h"
 
 namespace kiln::engine {
 namespace fs = std::filesystem;
@@ -261,7 +262,14 @@ Result<image::Image> ResolveParent(image::ImageStore& store, const std::string& 
     if (!fs::is_directory(ref)) return Status::NotFound("parent " + ref + ": no such directory");
     return store.ImportRootfs(ref, imported);
   }
-  return Status::Invalid("parent image '" + ref + "' is not one of: busybox, oci:DIR[:TAG], image:NAME, /absolute/rootfs/dir");
+  if (image::LooksLikeRegistryReference(ref)) {  // pulled; layers the store has are not downloaded again
+    std::string canonical = image::ImageReference::Parse(ref)->ToString();
+    auto pulled = image::PullImage(store, ref, {}, image::ValidateImageName(canonical).ok() ? canonical : imported);
+    if (!pulled.ok()) return pulled.status().Prefixed("parent " + ref);
+    return pulled->image;
+  }
+  return Status::Invalid("parent image '" + ref + "' is not one of: busybox, oci:DIR[:TAG], image:NAME, "
+                         "/absolute/rootfs/dir, [docker://]HOST/REPO[:TAG|@DIGEST]");
 }
 
 }  // namespace kiln::engine

@@ -163,6 +163,7 @@ std::string MachineImageId(const image::Image& image);
 //   "oci:DIR[:TAG]"    an OCI image layout on disk (imported)
 //   "image:NAME"       an image already in the store
 //   "/abs/dir"         a root filesystem directory (imported as one layer)
+//   "[docker://]HOST/REPO[:TAG|@DIGEST]", "debian:12"  pulled from a registry (image/registry.h)
 Result<image::Image> ResolveParent(image::ImageStore& store, const std::string& ref);
 
 }  // namespace kiln::engine
