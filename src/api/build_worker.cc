@@ -14,6 +14,7 @@
 #include "common/s3.h"
 #include "common/time.h"
 #include "engine/build.h"
+#include "image/registry.h"
 #include "image/store.h"
 #include "instance/mounts.h"
 #include "instance/runc_provider.h"
@@ -294,6 +295,9 @@ class BuildWorker::Job {
     env.keep_logs = true;  // moved to <data>/logs below
     env.cancelled = [this] { return Cancelled(); };
     env.wait_for_action = [this](const engine::StepCall& call) { return WaitForAction(call); };
+    std::vector<std::string> pushed;
+    if (plan.container && !options_.container_registry.empty())
+      env.distribute = [&](const image::Image& img) { return PushContainer(*image_store, img, pushed); };
     ImageRecorder recorder(store_, image_);
     engine::BuildFailure failure;
     log::Info("building " + image_.arn + " (job " + job_.arn + ")");
@@ -307,8 +311,9 @@ class BuildWorker::Job {
       Json& d = r.doc;
       d["kiln"] = {{"storeName", result->image.name}, {"manifestDigest", result->image.manifest_digest}};
       if (plan.container) {
-        d["outputResources"] = {{"containers", {{{"region", r.region},
-                                                 {"imageUris", {"oci:" + image_store->layout_dir() + ":" + result->image.name}}}}}};
+        Json uris = pushed;
+        uris.push_back("oci:" + image_store->layout_dir() + ":" + result->image.name);
+        d["outputResources"] = {{"containers", {{{"region", r.region}, {"imageUris", uris}}}}};
       } else {
         d["outputResources"] = {{"amis", {{{"region", r.region},
                                            {"image", engine::MachineImageId(result->image)},
@@ -394,6 +399,36 @@ class BuildWorker::Job {
       wf.parameters = w.value("parameters", Json::object());
       wf.abort_on_failure = w.value("onFailure", "ABORT") != "CONTINUE";
       plan.workflows.push_back(std::move(wf));
+    }
+    return Status::Ok();
+  }
+
+  // Container distribution: push to the configured registry under the
+  // recipe's target repository (or the distribution configuration's, for
+  // this region) with tag <version>-<build> and the distribution's tags.
+  Status PushContainer(image::ImageStore& images, const image::Image& img, std::vector<std::string>& pushed) {
+    const Json& d = image_.doc;
+    std::string repo = d.value("containerRecipe", Json::object()).value("targetRepository", Json::object())
+                           .value("repositoryName", "");
+    std::vector<std::string> tags = {image_.version + "-" + std::to_string(image_.build)};
+    const Json dists = d.value("distributionConfiguration", Json::object()).value("distributions", Json::array());
+    for (const auto& dist : dists) {
+      if (dist.value("region", image_.region) != image_.region) continue;
+      const Json c = dist.value("containerDistributionConfiguration", Json::object());
+      const std::string r = c.value("targetRepository", Json::object()).value("repositoryName", "");
+      if (!r.empty()) repo = r;
+      for (const auto& t : c.value("containerTags", Json::array()))
+        if (t.is_string()) tags.push_back(t.get<std::string>());
+    }
+    if (repo.empty()) return Status::Invalid("container distribution: no targetRepository.repositoryName");
+    image::RegistryOptions opts;
+    opts.cancelled = [this] { return Cancelled(); };
+    for (const auto& tag : tags) {
+      const std::string ref = options_.container_registry + "/" + repo + ":" + tag;
+      auto r = image::PushImage(images, img, ref, opts);
+      if (!r.ok()) return r.status().Prefixed("push " + ref);
+      pushed.push_back(r->reference);
+      log::Info("pushed " + ref + " (" + std::to_string(r->blobs_uploaded) + " blobs uploaded)");
     }
     return Status::Ok();
   }

@@ -37,6 +37,12 @@ struct BuildWorkerOptions {
   bool instance_network = false; // give build/test instances the host network
   std::string toe_binary;        // default: kiln-toe beside kiln (FindHelperBinary)
   int64_t poll_ms = 250;         // how often idle workers look for queued jobs
+  // Where container images are distributed ("host:port"): the registry that
+  // stands in for ECR. Each container build is pushed there as
+  // <registry>/<targetRepository.repositoryName>:<version>-<build> plus the
+  // distribution configuration's containerTags. Empty: no push (the image
+  // stays in the store, where its oci: URI points).
+  std::string container_registry;
 };
 
 class BuildWorker {

@@ -40,6 +40,7 @@ int RunServe(int argc, char** argv) {
   std::string listen = "127.0.0.1:8080", data_dir, config, log_level = "info";
   int threads = 0, max_builds = 2;
   bool no_builds = false, instance_network = false;
+  std::string container_registry;
   app.add_option("--listen", listen, "ADDR:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
   app.add_option("--data-dir", data_dir, "directory for Kiln's state (kiln.db)")->required();
@@ -53,6 +54,9 @@ int RunServe(int argc, char** argv) {
   app.add_option("--max-builds", max_builds, "image builds that run at once")->capture_default_str();
   app.add_flag("--instance-network", instance_network,
                "give build and test instances the host network (default: loopback only)");
+  app.add_option("--container-registry", container_registry,
+                 "HOST:PORT of the registry container images are distributed to (stands in for ECR; "
+                 "plain http needs KILN_INSECURE_REGISTRIES)");
   app.add_flag("--no-builds", no_builds,
                "do not build images here (queued builds wait for a kiln serve that builds)");
   try {
@@ -132,7 +136,8 @@ int RunServe(int argc, char** argv) {
     }
     worker = std::make_unique<api::BuildWorker>(
         store.get(), api::BuildWorkerOptions{.data_dir = data_dir, .max_builds = max_builds,
-                                             .instance_network = instance_network});
+                                             .instance_network = instance_network,
+                                             .container_registry = container_registry});
     if (Status s = worker->Start(); !s.ok()) {
       std::fprintf(stderr, "kiln serve: build worker: %s\n", s.message().c_str());
       return 1;
