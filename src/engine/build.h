@@ -42,6 +42,10 @@ namespace kiln::engine {
 struct ComponentRef {
   std::string name;       // for messages: the document's file name
   std::string path;       // host path of the YAML document
+  // Where the document comes from when it is not a local file (an ARN, an
+  // s3:// URI or a Kiln-managed component name); `path` is filled once it
+  // is fetched (local_build.h).
+  std::string source;
   std::vector<std::pair<std::string, std::string>> parameters;
 };
 
