@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ListWorkflowExecutionsCommand, ListWorkflowStepExecutionsCommand, GetWorkflowExecutionCommand,
-  ListImagePackagesCommand, GetWorkflowStepExecutionCommand, DeleteImageCommand,
+  ListImagePackagesCommand, GetWorkflowStepExecutionCommand, DeleteImageCommand, RetryImageCommand,
 } from '@aws-sdk/client-imagebuilder';
 import {
   Server, bashComponent, component, recipe, containerRecipe, infrastructure, createImage, waitForImage,
@@ -101,6 +101,15 @@ test('a failing build step fails the image, naming the stage, component and step
   const { steps } = await server.send(new ListWorkflowStepExecutionsCommand({ workflowExecutionId: workflowExecutions[0].workflowExecutionId }));
   const launch = steps.find((s) => s.name === 'LaunchBuildInstance');
   assert.equal(launch.rollbackStatus, 'COMPLETED', 'the build instance was rolled back (terminated)');
+  assert.deepEqual(leftovers(server), []);
+
+  // RetryImage queues the same build again: it runs (and fails) once more.
+  await server.send(new RetryImageCommand({ imageBuildVersionArn: image, clientToken: unique('ct') }));
+  const { image: again, seen } = await waitForImage(server, image);
+  assert.equal(again.state.status, 'FAILED');
+  assert.ok(seen.includes('PENDING') || seen.includes('BUILDING') || seen.includes('CREATING'), `seen ${seen}`);
+  const retried = await server.send(new ListWorkflowExecutionsCommand({ imageBuildVersionArn: image }));
+  assert.equal(retried.workflowExecutions.length, 2, 'a second build workflow ran');
   assert.deepEqual(leftovers(server), []);
 });
 
