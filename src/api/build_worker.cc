@@ -346,6 +346,7 @@ class BuildWorker::Job {
     plan.image_arn = image_.arn;
     plan.store_name = StoreName(image_);
     plan.platform = d.value("platform", "Linux");
+    if (plan.container) plan.dockerfile_template = recipe.value("dockerfileTemplateData", "");
     plan.working_directory = recipe.value("workingDirectory", "/tmp");
     plan.collect_metadata = d.value("enhancedImageMetadataEnabled", true);
     plan.terminate_on_failure = infra.value("terminateInstanceOnFailure", true);

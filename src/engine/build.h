@@ -81,6 +81,7 @@ struct BuildPlan {
 
   // Workflow settings (Image Builder's CreateImage members).
   bool container = false;          // image type Docker (else AMI)
+  std::string dockerfile_template; // container recipes (engine/dockerfile.h)
   std::string platform = "Linux";
   std::string working_directory = "/tmp";  // the recipe's workingDirectory
   bool terminate_on_failure = true;        // infrastructure configuration

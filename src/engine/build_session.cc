@@ -79,6 +79,11 @@ Status BuildSession::Prepare() {
   host_dir_ = tmpl;
   fs::create_directories(host_dir_ + "/run/documents", ec);
   fs::create_directories(host_dir_ + "/logs", ec);
+  if (plan_.container && !plan_.dockerfile_template.empty()) {
+    auto t = ParseDockerfileTemplate(plan_.dockerfile_template);
+    if (!t.ok()) return t.status().Prefixed("container recipe");
+    dockerfile_ = *t;
+  }
   // Components are copied in: the instance sees exactly what was validated.
   for (auto* list : {&plan_.components, &plan_.test_components}) {
     for (const auto& c : *list) {
@@ -205,6 +210,7 @@ Result<image::Image> BuildSession::Snapshot(instance::Instance& inst) {
   commit.comment = "components: " + commit.comment;
   commit.layer.compression = plan_.compression;
   for (const auto& p : inst.KilnPaths()) commit.layer.exclude.insert(p.substr(1));
+  if (docker_state_) commit.config_changes = docker_state_->ConfigChanges();
   // "stops the instance, creates an image": the upper dir is quiescent. The
   // instance runs again afterwards, as an EC2 instance does after CreateImage.
   KILN_RETURN_IF_ERROR(inst.Stop());
@@ -375,6 +381,12 @@ Result<Json> BuildSession::ExecuteComponents(const StepCall& call) {
     for (const auto& c : plan_.test_components) list.push_back(&c);
   const int64_t deadline = MonotonicMillis() + std::min(call.timeout_ms, build ? plan_.build_timeout_ms : plan_.test_timeout_ms);
   std::string summary;
+  // A container build runs its Dockerfile template around the components.
+  const bool docker = build && dockerfile_ && !docker_state_;
+  if (docker) {
+    docker_state_.emplace(plan_.parent.config.value("config", Json::object()));
+    KILN_RETURN_IF_ERROR(RunInstructions(*inst, dockerfile_->before, deadline));
+  }
   for (const ComponentRef* c : list) {
     const std::string id = (build ? "build-" : "test-") + std::to_string(++runs_);
     const int64_t left = deadline - MonotonicMillis();
@@ -387,7 +399,43 @@ Result<Json> BuildSession::ExecuteComponents(const StepCall& call) {
     if (!s.ok()) return s;
     summary += c->name + ": " + (build ? "build, validate" : "test") + " ok\n";
   }
+  if (docker) KILN_RETURN_IF_ERROR(RunInstructions(*inst, dockerfile_->after, deadline));
   return CommandOutputs(summary);
+}
+
+// Runs Dockerfile instructions in order: RUN in the instance (with the ENV
+// and ARG values so far, in the WORKDIR), the others update the image
+// configuration the snapshot writes.
+Status BuildSession::RunInstructions(instance::Instance& inst, const std::vector<DockerInstruction>& list,
+                                     int64_t deadline) {
+  DockerfileState& state = *docker_state_;
+  for (const auto& ins : list) {
+    KILN_ASSIGN_OR_RETURN(std::vector<std::string> argv, state.Apply(ins));
+    const std::string what = "Dockerfile template line " + std::to_string(ins.line) + " (" + ins.keyword + ")";
+    if (ins.keyword == "WORKDIR") {
+      KILN_RETURN_IF_ERROR(Shell(inst, "mkdir -p '" + state.workdir() + "'", 60000, what).status());
+    }
+    if (argv.empty()) continue;
+    if (!state.user().empty() && state.user() != "root" && state.user() != "0")
+      return Status::Unimplemented(what + ": RUN as USER " + state.user() + " is not supported; put USER last");
+    instance::ExecRequest req;
+    req.argv = argv;
+    req.env = state.run_env();
+    req.cwd = state.workdir();
+    req.timeout_ms = std::max<int64_t>(1, deadline - MonotonicMillis());
+    req.cancelled = env_.cancelled;
+    req.on_output = [&](Stream, std::string_view data) {
+      std::istringstream lines{std::string(data)};
+      for (std::string line; std::getline(lines, line);) Emit(Kind::kOutput, "Dockerfile", line);
+    };
+    KILN_ASSIGN_OR_RETURN(instance::ExecResult r, inst.Exec(req));
+    if (r.cancelled) return Status::Cancelled(what + " cancelled");
+    if (r.timed_out) return Status::Timeout(what + " timed out");
+    if (r.exit_code != 0)
+      return Status::IOError(what + " failed (exit " + std::to_string(r.exit_code) + "); last output:\n" +
+                             LastLines(r.stdout_data + r.stderr_data, kReasonLines));
+  }
+  return Status::Ok();
 }
 
 // Runs one component's phases with kiln-toe inside the instance, the way

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/build.h"
+#include "engine/dockerfile.h"
 #include "engine/workflow_runner.h"
 
 namespace kiln::engine {
@@ -71,6 +72,7 @@ class BuildSession : public StepActionRunner {
   Result<Json> CollectImageScanFindings(const StepCall& call);
 
   Result<instance::Instance*> FindInstance(const StepCall& call);
+  Status RunInstructions(instance::Instance& inst, const std::vector<DockerInstruction>& list, int64_t deadline);
   Result<image::Image> Snapshot(instance::Instance& inst);
   // Runs `script` with /bin/sh in the instance; fails on a non-zero exit.
   Result<std::string> Shell(instance::Instance& inst, const std::string& script, int64_t timeout_ms,
@@ -92,6 +94,8 @@ class BuildSession : public StepActionRunner {
   std::string os_version_;
   Json packages_ = Json::array();
   int runs_ = 0;  // kiln-toe runs so far (names their log folders)
+  std::optional<DockerfileTemplate> dockerfile_;  // container builds with a template
+  std::optional<DockerfileState> docker_state_;   // set once its instructions ran
 };
 
 }  // namespace kiln::engine

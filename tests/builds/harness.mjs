@@ -125,12 +125,14 @@ export async function recipe(server, componentArns, parentImage = 'busybox', ext
   return r.imageRecipeArn;
 }
 
-export async function containerRecipe(server, componentArns, parentImage = 'busybox') {
+export const DEFAULT_TEMPLATE = 'FROM {{{ imagebuilder:parentImage }}}\n{{{ imagebuilder:environments }}}\n{{{ imagebuilder:components }}}\n';
+
+export async function containerRecipe(server, componentArns, parentImage = 'busybox', template = DEFAULT_TEMPLATE) {
   const r = await server.send(new CreateContainerRecipeCommand({
     containerType: 'DOCKER', name: unique('crecipe'), semanticVersion: '1.0.0', parentImage,
     components: componentArns.map((componentArn) => ({ componentArn })),
     targetRepository: { service: 'ECR', repositoryName: 'kiln-test' },
-    dockerfileTemplateData: 'FROM {{{ imagebuilder:parentImage }}}\n{{{ imagebuilder:environments }}}\n{{{ imagebuilder:components }}}\n',
+    dockerfileTemplateData: template,
     clientToken: unique('ct'),
   }));
   return r.containerRecipeArn;

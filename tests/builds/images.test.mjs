@@ -226,3 +226,35 @@ test('SanitizeInstance removes build secrets before the snapshot, honouring skip
   assert.match(ls, /present \/var\/log\/boot.log/, 'skip_cleanup_instance_log_files kept the log');
   assert.deepEqual(leftovers(server), []);
 });
+
+test('a container recipe\'s Dockerfile template runs around the components and sets the image config', async () => {
+  const template = `FROM {{{ imagebuilder:parentImage }}}
+{{{ imagebuilder:environments }}}
+ARG FLAVOUR=plain
+ENV APP_HOME=/srv/app GREETING="hello kiln"
+WORKDIR $APP_HOME
+RUN echo "$GREETING $FLAVOUR" > before.txt
+{{{ imagebuilder:components }}}
+RUN cat /etc/hello/greeting > after.txt
+LABEL team=qa
+EXPOSE 8080
+CMD ["/bin/cat", "/srv/app/before.txt"]
+`;
+  const image = await createImage(server, await containerRecipe(server, [await component(server, BUILD)], 'busybox', template),
+    await infrastructure(server), { imageTestsConfiguration: { imageTestsEnabled: false } });
+  const { image: done } = await waitForImage(server, image);
+  assert.equal(done.state.status, 'AVAILABLE', done.state.reason);
+  const uri = done.outputResources.containers[0].imageUris.at(-1);
+  const config = JSON.parse(execFileSync('skopeo', ['inspect', '--config', uri], { encoding: 'utf8' })).config;
+  assert.equal(config.WorkingDir, '/srv/app');
+  assert.ok(config.Env.includes('GREETING=hello kiln'));
+  assert.ok(!config.Env.some((e) => e.startsWith('FLAVOUR=')), 'ARG is build-time only');
+  assert.equal(config.Labels.team, 'qa');
+  assert.ok('8080/tcp' in config.ExposedPorts);
+  assert.deepEqual(config.Cmd, ['/bin/cat', '/srv/app/before.txt']);
+  const storeName = uri.split(':').slice(2).join(':');  // oci:LAYOUT:NAME:TAG
+  const out = execFileSync(path.join(bin, 'kiln'), ['instance', '--data-dir', server.dataDir, 'run',
+    storeName, '--', '/bin/sh', '-c', 'cat /srv/app/before.txt /srv/app/after.txt'], { encoding: 'utf8' });
+  assert.equal(out, 'hello kiln plain\nbuilt by kiln\n');
+  assert.deepEqual(leftovers(server), []);
+});
