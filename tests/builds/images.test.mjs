@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   ListWorkflowExecutionsCommand, ListWorkflowStepExecutionsCommand, GetWorkflowExecutionCommand,
   ListImagePackagesCommand, GetWorkflowStepExecutionCommand, DeleteImageCommand, RetryImageCommand,
+  CreateImageRecipeCommand,
 } from '@aws-sdk/client-imagebuilder';
 import {
   Server, bashComponent, component, recipe, containerRecipe, infrastructure, createImage, waitForImage,
@@ -257,4 +258,37 @@ CMD ["/bin/cat", "/srv/app/before.txt"]
     storeName, '--', '/bin/sh', '-c', 'cat /srv/app/before.txt /srv/app/after.txt'], { encoding: 'utf8' });
   assert.equal(out, 'hello kiln plain\nbuilt by kiln\n');
   assert.deepEqual(leftovers(server), []);
+});
+
+test('the recipe\'s component parameters reach the component', async () => {
+  const data = `name: greeter
+schemaVersion: 1.0
+parameters:
+  - greeting:
+      type: string
+      default: hello
+phases:
+  - name: build
+    steps:
+      - name: Write
+        action: ExecuteBash
+        inputs:
+          commands:
+            - echo "{{ greeting }}" > /etc/greeting
+  - name: test
+    steps:
+      - name: Check
+        action: ExecuteBash
+        inputs:
+          commands:
+            - grep -qx "bonjour" /etc/greeting
+`;
+  const arn = await component(server, data);
+  const r = await server.send(new CreateImageRecipeCommand({
+    name: unique('recipe'), semanticVersion: '1.0.0', parentImage: 'busybox', clientToken: unique('ct'),
+    components: [{ componentArn: arn, parameters: [{ name: 'greeting', value: ['bonjour'] }] }],
+  }));
+  const image = await createImage(server, r.imageRecipeArn, await infrastructure(server));
+  const { image: done } = await waitForImage(server, image);
+  assert.equal(done.state.status, 'AVAILABLE', done.state.reason);
 });
