@@ -146,15 +146,17 @@ Result<Json> ListComponents(OperationContext& ctx, const Json& input) {
   spec.one_per_version = true;
   spec.shared_action = kList;
   KILN_ASSIGN_OR_RETURN(auto page, ListResources(ctx, input, spec));
+  static const std::vector<std::string> kFields = {
+      "name", "version", "description", "platform", "supportedOsVersions",
+      "type", "owner", "dateCreated", "productCodes"};
   Json rows = Json::array();
   for (const auto& r : page.items) {
-    Json row = Project(r.doc, {"name", "version", "description", "platform", "supportedOsVersions",
-                               "type", "owner", "dateCreated", "productCodes"});
+    Json row = Project(r.doc, kFields);
     row["arn"] = ParseArn(r.arn)->WithoutBuild().ToString();  // a version row
     row["status"] = r.doc.value("state", Json::object()).value("status", "ACTIVE");
-    rows.push_back(row);
+    rows.push_back(std::move(row));
   }
-  Json out = {{"componentVersionList", rows}};
+  Json out = {{"componentVersionList", std::move(rows)}};
   if (!page.next_token.empty()) out["nextToken"] = page.next_token;
   return out;
 }

@@ -48,6 +48,12 @@ std::string Statement::Text(int column) const {
   return std::string(reinterpret_cast<const char*>(p),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
+std::string_view Statement::TextView(int column) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, column);
+  if (!p) return {};
+  return std::string_view(reinterpret_cast<const char*>(p),
+                          static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
 int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 Connection::~Connection() {
@@ -69,6 +75,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   std::unique_ptr<Connection> conn(new Connection(db));
   // Wait up to 10 s for another process's write lock instead of failing.
   sqlite3_busy_timeout(db, 10000);
+  // Reads of a large store stay flat when the file is memory-mapped (no
+  // read() per page, pages shared with the OS cache and every connection)
+  // and each connection keeps a bigger page cache than the 2 MB default.
+  KILN_RETURN_IF_ERROR(conn->Exec("PRAGMA mmap_size=1073741824"));
+  KILN_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-8192"));
   if (read_only) {
     KILN_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON"));
   } else {

@@ -47,7 +47,8 @@ constexpr const char* kColumns =
     "arn, kind, account, region, name, version, build, parent, status, created_ms, updated_ms, "
     "doc";
 
-Resource ReadRow(const Statement& st) {
+// `c` is the connection `st` runs on (its document cache decodes doc).
+Resource ReadRow(const Statement& st, Connection& c) {
   Resource r;
   r.arn = st.Text(0);
   r.kind = st.Text(1);
@@ -60,8 +61,7 @@ Resource ReadRow(const Statement& st) {
   r.status = st.Text(8);
   r.created_ms = st.Int(9);
   r.updated_ms = st.Int(10);
-  r.doc = Json::parse(st.Text(11), nullptr, /*allow_exceptions=*/false);
-  if (r.doc.is_discarded()) r.doc = Json::object();
+  r.doc = c.doc_cache().Parse(r.arn, st.TextView(11));
   return r;
 }
 
@@ -261,7 +261,7 @@ Result<Resource> SqliteStore::Get(const std::string& arn) {
     Statement st(raw);
     st.Bind(1, arn);
     KILN_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (row) found = ReadRow(st);
+    if (row) found = ReadRow(st, c);
     return Status::Ok();
   }));
   if (!found) return Status::NotFound("resource not found: " + arn);
@@ -307,7 +307,7 @@ Result<ListPage> SqliteStore::List(const ListQuery& q) {
         page.more = true;
         break;
       }
-      page.items.push_back(ReadRow(st));
+      page.items.push_back(ReadRow(st, c));
     }
     return Status::Ok();
   }));
@@ -385,7 +385,7 @@ Result<std::optional<Resource>> SqliteStore::Claim(const std::string& kind,
       st.Bind(2, from_status);
       KILN_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return Status::Ok();
-      claimed = ReadRow(st);
+      claimed = ReadRow(st, c);
     }
     claimed->status = to_status;
     claimed->updated_ms = NowMillis();
