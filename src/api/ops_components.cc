@@ -152,7 +152,9 @@ Result<Json> ListComponents(OperationContext& ctx, const Json& input) {
   Json rows = Json::array();
   for (const auto& r : page.items) {
     Json row = Project(r.doc, kFields);
-    row["arn"] = ParseArn(r.arn)->WithoutBuild().ToString();  // a version row
+    // A version row: the stored build ARN ".../1.0.0/1" without "/1".
+    row["arn"] = r.build > 0 ? r.arn.substr(0, r.arn.rfind('/'))
+                             : ParseArn(r.arn)->WithoutBuild().ToString();
     row["status"] = r.doc.value("state", Json::object()).value("status", "ACTIVE");
     rows.push_back(std::move(row));
   }

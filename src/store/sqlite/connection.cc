@@ -104,6 +104,12 @@ Status Connection::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
+Status Connection::Run(const std::string& sql) {
+  KILN_ASSIGN_OR_RETURN(auto* raw, Prepare(sql));
+  Statement st(raw);
+  return st.Run();
+}
+
 Result<sqlite3_stmt*> Connection::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return it->second;

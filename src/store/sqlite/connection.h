@@ -58,6 +58,9 @@ class Connection {
 
   // Runs SQL text with no results (schema, BEGIN/COMMIT, pragmas).
   Status Exec(const std::string& sql);
+  // Runs a statement with no results through the statement cache (for the
+  // BEGIN / COMMIT of every read snapshot: no SQL compile per request).
+  Status Run(const std::string& sql);
   // Returns the cached prepared statement for `sql`, preparing it once.
   Result<sqlite3_stmt*> Prepare(const std::string& sql);
   // Rows changed by the last statement.

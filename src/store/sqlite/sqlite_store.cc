@@ -83,6 +83,15 @@ void BindRow(Statement& st, const Resource& r) {
   st.Bind(13, VersionSortKey(r.version));
 }
 
+// This thread's ReadSnapshot, if one is running: the store it belongs to,
+// the pinned reader and whether a read transaction is open on it.
+struct Snapshot {
+  const void* store = nullptr;
+  Connection* conn = nullptr;
+  bool open = false;
+};
+thread_local Snapshot t_snapshot;
+
 Status CheckResource(const Resource& r) {
   if (r.arn.empty()) return Status::Invalid("store: a resource needs an ARN");
   if (r.kind.empty()) return Status::Invalid("store: resource " + r.arn + " has no kind");
@@ -146,26 +155,61 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& dir, i
 
 Status SqliteStore::WithWriter(const std::function<Status(Connection&)>& fn) {
   if (InTransactionOnThisThread()) return fn(*writer_);
+  EndSnapshotForWrite();
   std::lock_guard<std::mutex> lock(writer_mu_);
   return fn(*writer_);
 }
 
-Status SqliteStore::WithReader(const std::function<Status(Connection&)>& fn) {
-  if (InTransactionOnThisThread()) return fn(*writer_);
-  Connection* conn = nullptr;
-  {
-    std::unique_lock<std::mutex> lock(pool_mu_);
-    pool_cv_.wait(lock, [&] { return !free_readers_.empty(); });
-    conn = free_readers_.back();
-    free_readers_.pop_back();
-  }
-  Status s = fn(*conn);
+Connection* SqliteStore::AcquireReader() {
+  std::unique_lock<std::mutex> lock(pool_mu_);
+  pool_cv_.wait(lock, [&] { return !free_readers_.empty(); });
+  Connection* conn = free_readers_.back();
+  free_readers_.pop_back();
+  return conn;
+}
+
+void SqliteStore::ReleaseReader(Connection* conn) {
   {
     std::lock_guard<std::mutex> lock(pool_mu_);
     free_readers_.push_back(conn);
   }
   pool_cv_.notify_one();
+}
+
+void SqliteStore::EndSnapshotForWrite() {
+  if (t_snapshot.store != this || !t_snapshot.open) return;
+  (void)t_snapshot.conn->Run("COMMIT");  // read-only: nothing to lose
+  t_snapshot.open = false;
+}
+
+Status SqliteStore::WithReader(const std::function<Status(Connection&)>& fn) {
+  if (InTransactionOnThisThread()) return fn(*writer_);
+  if (t_snapshot.store == this) {
+    if (!t_snapshot.open) {
+      KILN_RETURN_IF_ERROR(t_snapshot.conn->Run("BEGIN"));
+      t_snapshot.open = true;
+    }
+    return fn(*t_snapshot.conn);
+  }
+  Connection* conn = AcquireReader();
+  Status s = fn(*conn);
+  ReleaseReader(conn);
   return s;
+}
+
+Status SqliteStore::ReadSnapshot(const std::function<Status()>& fn) {
+  if (InTransactionOnThisThread() || t_snapshot.store != nullptr) return fn();
+  // Undone on every exit, an exception from `fn` included.
+  struct Pin {
+    SqliteStore* store;
+    explicit Pin(SqliteStore* s) : store(s) { t_snapshot = Snapshot{s, s->AcquireReader(), false}; }
+    ~Pin() {
+      if (t_snapshot.open) (void)t_snapshot.conn->Run("COMMIT");
+      store->ReleaseReader(t_snapshot.conn);
+      t_snapshot = Snapshot{};
+    }
+  } pin(this);
+  return fn();
 }
 
 Status SqliteStore::Atomically(const std::function<Status(Connection&)>& fn) {
@@ -186,6 +230,7 @@ Status SqliteStore::Transaction(const std::function<Status(Store& tx)>& fn) {
     --savepoint_depth_;
     return s;
   }
+  EndSnapshotForWrite();
   std::lock_guard<std::mutex> lock(writer_mu_);
   // IMMEDIATE takes the file's write lock up front, so a transaction never
   // fails half-way because another process started writing.
