@@ -11,6 +11,15 @@ nlohmann::json DocCache::Parse(std::string_view arn, std::string_view text) {
   if (doc.is_discarded()) doc = nlohmann::json::object();
   // Large documents are not worth keeping twice (text and tree).
   if (text.size() > 64 * 1024) return doc;
+  if (it == entries_.end()) {
+    // First read of this row lately: remember it, cache it next time.
+    uint64_t h = std::hash<std::string_view>{}(arn) | 1;  // 0 marks "empty"
+    uint64_t& slot = seen_[h % seen_.size()];
+    if (slot != h) {
+      slot = h;
+      return doc;
+    }
+  }
   if (it != entries_.end()) {
     it->second.text.assign(text);
     it->second.doc = doc;

@@ -5,11 +5,15 @@
 // about 1.5 us). The cache is keyed by ARN and a hit requires the stored text
 // to be byte-identical to the cached text, so a row changed by this or any
 // other process is simply parsed again: the cache can never return stale
-// content. Not thread-safe: each Connection (used by one thread at a time)
-// owns one.
+// content. A row is only cached the second time it is read recently (a
+// small table of ARN hashes remembers first reads), so scans over cold rows
+// of a big store do not pay for copying every document into the cache.
+// Not thread-safe: each Connection (used by one thread at a time) owns one.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +37,9 @@ class DocCache {
   };
   size_t capacity_;
   std::unordered_map<std::string, Entry> entries_;
+  // Hashes of ARNs read once recently, direct-mapped (collisions only make
+  // a row wait for one more read before it is cached).
+  std::array<uint64_t, 8192> seen_{};
 };
 
 }  // namespace kiln::store::sqlite
