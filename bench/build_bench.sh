@@ -4,8 +4,10 @@
 # chroot` of the equivalent three-RUN Dockerfile on the same busybox base,
 # alternating in the same run. Kiln is timed twice: its full default flow
 # (build + test stage on a fresh instance + OCI layout output) and build only
-# (imageTests disabled), which is what buildah does. Prints medians of RUNS
-# (default 5) and ratios (target <= 1.0, aim 0.5).
+# (imageTests disabled), which is what buildah does. The API path is timed
+# too: CreateImage -> AVAILABLE on `kiln serve` (the same build and a test
+# component, default workflows, through the AWS SDK: bench/api_build.mjs).
+# Prints medians of RUNS (default 5) and ratios (target <= 1.0, aim 0.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -23,7 +25,9 @@ cleanup() {
   fi
   rm -rf "$work"
 }
-trap cleanup EXIT
+serve_pid=
+stop_serve() { [ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null; serve_pid=; }
+trap 'stop_serve; cleanup' EXIT
 
 cp -r examples/build "$work/example"; rm -rf "$work/example/out"
 sed 's/enabled: true/enabled: false/' "$work/example/hello.yml" >"$work/example/hello-notest.yml"
@@ -42,20 +46,36 @@ DOCKERFILE
 "$bin/kiln" build "$work/example/hello.yml" >/dev/null
 "${bah[@]}" bud --isolation chroot -q -f "$work/Dockerfile" -t warm "$work" >/dev/null
 
+# kiln serve with its own data dir, for the API path.
+[ -d tests/node_modules/@aws-sdk/client-imagebuilder ] || (cd tests && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+export KILN_ACCESS_KEY_ID=AKIDBENCH KILN_SECRET_ACCESS_KEY=bench-secret
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$bin/kiln" serve --listen "127.0.0.1:$port" --data-dir "$work/serve" --max-builds 1 >"$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+api=(node "$repo/bench/api_build.mjs")
+read -r recipe infra < <("${api[@]}" setup "http://127.0.0.1:$port")
+api_run() { "${api[@]}" run "http://127.0.0.1:$port" "$recipe" "$infra"; }
+api_run >/dev/null  # warm: busybox base image imported into the server's store
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now() { date +%s.%N; }
-tk=(); tn=(); tb=()
+tk=(); tn=(); tb=(); ta=()
 for r in $(seq 1 "$runs"); do
   s=$(now); "$bin/kiln" build "$work/example/hello.yml" >/dev/null; e=$(now); tk+=("$(echo "$e - $s" | bc)")
   s=$(now); "$bin/kiln" build "$work/example/hello-notest.yml" >/dev/null; e=$(now); tn+=("$(echo "$e - $s" | bc)")
   s=$(now); "${bah[@]}" bud --isolation chroot -q -f "$work/Dockerfile" -t "hello$r" "$work" >/dev/null; e=$(now)
   tb+=("$(echo "$e - $s" | bc)")
+  ta+=("$(api_run)")
 done
 mk=$(printf '%s\n' "${tk[@]}" | median)
 mn=$(printf '%s\n' "${tn[@]}" | median)
 mb=$(printf '%s\n' "${tb[@]}" | median)
+ma=$(printf '%s\n' "${ta[@]}" | median)
 echo "kiln build (build+test+output) median $mk s  runs: ${tk[*]}"
 echo "kiln build (build only)        median $mn s  runs: ${tn[*]}"
+echo "API CreateImage -> AVAILABLE   median $ma s  runs: ${ta[*]}"
 echo "buildah bud --isolation chroot median $mb s  runs: ${tb[*]}"
 echo "ratio kiln full / buildah:       $(echo "scale=2; $mk / $mb" | bc)"
 echo "ratio kiln build-only / buildah: $(echo "scale=2; $mn / $mb" | bc)  (target <= 1.0, aim 0.5)"
+echo "ratio API CreateImage->AVAILABLE / buildah: $(echo "scale=2; $ma / $mb" | bc)  (target <= 1.0, aim 0.5)"

@@ -42,3 +42,6 @@ mb=$(echo "scale=1; $bytes / 1048576" | bc)
 echo "tar | zstd -3     median $mt s  ($(echo "scale=1; $mb / $mt" | bc) MB/s)  runs: ${t_tar[*]}"
 echo "kiln image commit median $mk s  ($(echo "scale=1; $mb / $mk" | bc) MB/s)  runs: ${t_kiln[*]}"
 echo "throughput ratio kiln / (tar|zstd): $(echo "scale=2; $mt / $mk" | bc)  (target >= 0.8)"
+# Both sides run interleaved, so host load hits them alike; it still moves
+# the figures, so say what it was.
+echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,6 +7,7 @@
 
 #include "api/operation.h"
 #include "api/validator.h"
+#include "store/store.h"
 #include "common/log.h"
 
 namespace kiln::api {
@@ -195,7 +196,17 @@ HttpResponse ApiService::HandleRouted(const HttpRequest& req, int64_t now_millis
   OperationContext ctx{*caller, request_id, store_};
   Result<Json> out = Status::Internal("handler did not run");
   try {
-    out = (*handler)(ctx, *input);
+    // Reads of a Get/List run in one store snapshot (one read transaction
+    // instead of one per query).
+    if (store_ && (op.name.rfind("Get", 0) == 0 || op.name.rfind("List", 0) == 0)) {
+      Status snap = store_->ReadSnapshot([&] {
+        out = (*handler)(ctx, *input);
+        return Status::Ok();
+      });
+      if (!snap.ok()) out = snap;
+    } else {
+      out = (*handler)(ctx, *input);
+    }
   } catch (const std::exception& e) {  // a handler bug must not take the server down
     log::Error("operation " + op.name + " threw: " + e.what());
     out = Status::Internal("internal error in " + op.name + " (request " + request_id + ")");

@@ -50,7 +50,9 @@ Status SeedManagedCatalog(store::Store& store, const std::string& region) {
 Status EnsureManagedCatalog(OperationContext& ctx) {
   // One small read per call: the marker says this region holds this
   // catalogue already (the store may be shared by several processes).
-  std::string marker = std::string(kCatalogVersion) + ":" + std::to_string(ManagedComponents().size());
+  // (Computed once: building the list copies every embedded document.)
+  static const std::string marker =
+      std::string(kCatalogVersion) + ":" + std::to_string(ManagedComponents().size());
   KILN_ASSIGN_OR_RETURN(auto seen, ctx.store->GetValue("catalog", ctx.caller.region));
   if (seen && *seen == marker) return Status::Ok();
   KILN_RETURN_IF_ERROR(SeedManagedCatalog(*ctx.store, ctx.caller.region));

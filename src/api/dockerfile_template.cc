@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "api/resource_ops.h"
+#include "engine/dockerfile.h"
 
 namespace kiln::api {
 
@@ -42,6 +43,9 @@ Status ValidateDockerfileTemplate(const std::string& text, bool has_components,
     return InvalidParameterValue(field + ": {{{ imagebuilder:components }}} must come after "
                                  "{{{ imagebuilder:environments }}}");
   }
+  // The instructions must be ones Kiln's builds carry out (engine/dockerfile.h).
+  auto parsed = engine::ParseDockerfileTemplate(text);
+  if (!parsed.ok()) return InvalidParameterValue(field + ": " + parsed.status().message());
   return Status::Ok();
 }
 

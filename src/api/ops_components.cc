@@ -146,15 +146,25 @@ Result<Json> ListComponents(OperationContext& ctx, const Json& input) {
   spec.one_per_version = true;
   spec.shared_action = kList;
   KILN_ASSIGN_OR_RETURN(auto page, ListResources(ctx, input, spec));
+  static const std::vector<std::string> kFields = {
+      "name", "version", "description", "platform", "supportedOsVersions",
+      "type", "owner", "dateCreated", "productCodes"};
   Json rows = Json::array();
-  for (const auto& r : page.items) {
-    Json row = Project(r.doc, {"name", "version", "description", "platform", "supportedOsVersions",
-                               "type", "owner", "dateCreated", "productCodes"});
-    row["arn"] = ParseArn(r.arn)->WithoutBuild().ToString();  // a version row
+  for (auto& r : page.items) {
+    // Project(r.doc, kFields), but moving the values: the page is ours.
+    Json row = Json::object();
+    for (const auto& f : kFields) {
+      if (!r.doc.is_object()) break;
+      auto it = r.doc.find(f);
+      if (it != r.doc.end() && !it->is_null()) row[f] = std::move(*it);
+    }
+    // A version row: the stored build ARN ".../1.0.0/1" without "/1".
+    row["arn"] = r.build > 0 ? r.arn.substr(0, r.arn.rfind('/'))
+                             : ParseArn(r.arn)->WithoutBuild().ToString();
     row["status"] = r.doc.value("state", Json::object()).value("status", "ACTIVE");
-    rows.push_back(row);
+    rows.push_back(std::move(row));
   }
-  Json out = {{"componentVersionList", rows}};
+  Json out = {{"componentVersionList", std::move(rows)}};
   if (!page.next_token.empty()) out["nextToken"] = page.next_token;
   return out;
 }

@@ -37,6 +37,8 @@ Result<Json> CreateImage(OperationContext& ctx, const Json& input) {
 Json ImageOutput(const store::Resource& r) {
   Json d = r.doc;
   d.erase("owner");
+  d.erase("packages");  // ListImagePackages shows them
+  d.erase("kiln");      // where the build engine keeps the image (build_worker.cc)
   d["state"] = d.value("state", Json::object());
   d["state"]["status"] = ImageStatus(r);
   return d;
@@ -236,8 +238,10 @@ Result<Json> DistributeImage(OperationContext& ctx, const Json& input) {
                                         "distribution-configuration", ArnLevel::kUnversioned).status());
   KILN_RETURN_IF_ERROR(LoadForRead(ctx, dist, "").status());
   if (input.contains("tags")) KILN_RETURN_IF_ERROR(ValidateTags(input["tags"], "tags"));
-  return NotSupported("DistributeImage is not supported yet: Kiln has no distribution stage to "
-                      "copy " + img.arn + " with " + dist + " (the request is valid)");
+  return NotSupported("DistributeImage is not supported yet: Kiln distributes images while it builds "
+                      "them (container images to kiln serve --container-registry), but copying the "
+                      "built image " + img.arn + " to the regions and accounts of " + dist +
+                      " is not implemented (the request is valid)");
 }
 
 Result<Json> ImportVmImage(OperationContext& ctx, const Json& input) {

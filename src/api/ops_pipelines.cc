@@ -173,7 +173,8 @@ Result<Json> StartImagePipelineExecution(OperationContext& ctx, const Json& inpu
   // what is latest at this run.
   KILN_ASSIGN_OR_RETURN(BuildConfig config, ResolveBuildConfig(ctx, pipeline.doc));
   Json tags = pipeline.doc.value("imageTags", Json::object());
-  for (const auto& [k, v] : input.value("tags", Json::object()).items()) tags[k] = v;
+  const Json given = input.value("tags", Json::object());  // items() needs a live object
+  for (const auto& [k, v] : given.items()) tags[k] = v;
   if (tags.size() > 50) return InvalidParameterValue("tags: an image has at most 50 tags (pipeline imageTags plus tags)");
   return RunIdempotent(ctx, "StartImagePipelineExecution", input, [&](store::Store& tx) -> Result<Json> {
     KILN_ASSIGN_OR_RETURN(auto image_arn,

@@ -504,30 +504,38 @@ Result<ListResult> ListResources(OperationContext& ctx, const Json& input, const
   ListResult result;
   std::vector<std::string> keys;
   bool more = false;
-  // One extra row shows whether a next page exists; grouped listings read
-  // ahead a little further because several rows fold into one.
-  q.limit = grouping == Grouping::kNone && !spec.include && filters.empty() && shared.empty()
-                ? limit + 1
-                : std::max(limit * 2, 50);
+  // One extra row shows whether a next page exists. When rows fold into
+  // groups or get filtered out, the loop below reads further store pages,
+  // each twice the size of the last, so an unfiltered listing decodes only
+  // the rows it returns (plus one) and a filtered one stays a few queries.
+  q.limit = limit + 1;
   while (!more) {
     KILN_ASSIGN_OR_RETURN(auto page, ctx.store->List(q));
+    if (page.items.empty()) break;
+    // The keyset position after this page (the rows below are moved out).
+    store::Resource next;
+    next.name = page.items.back().name;
+    next.version = page.items.back().version;
+    next.build = page.items.back().build;
+    next.arn = page.items.back().arn;
     for (auto& r : page.items) {
       KILN_ASSIGN_OR_RETURN(bool ok, accept(r));
       if (!ok) continue;
       std::string key = GroupKey(r, grouping);
       if (!keys.empty() && keys.back() == key) {
-        result.items.back() = r;
+        result.items.back() = std::move(r);
         continue;
       }
       if (static_cast<int>(result.items.size()) == limit) {
         more = true;
         break;
       }
-      keys.push_back(key);
-      result.items.push_back(r);
+      keys.push_back(std::move(key));
+      result.items.push_back(std::move(r));
     }
     if (more || !page.more) break;
-    q.after = page.items.back();
+    q.after = std::move(next);
+    q.limit = std::min(q.limit * 2, 500);
   }
   if (more) {
     result.next_token = store::EncodePageToken(GroupEnd(result.items.back(), grouping),
@@ -562,8 +570,10 @@ Status ValidateTags(const Json& tags, const std::string& param, const std::strin
 }
 
 void CopyFields(const Json& input, const std::vector<std::string>& fields, Json& doc) {
+  if (!input.is_object()) return;
   for (const auto& f : fields) {
-    if (input.contains(f) && !input[f].is_null()) doc[f] = input[f];
+    auto it = input.find(f);
+    if (it != input.end() && !it->is_null()) doc[f] = *it;
   }
 }
 

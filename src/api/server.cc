@@ -26,13 +26,20 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string HttpDate() {
+// The Date header; formatted once per second per thread.
+const std::string& HttpDate() {
+  thread_local std::time_t last = 0;
+  thread_local std::string text;
   std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+  if (t != last) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    last = t;
+  }
+  return text;
 }
 
 }  // namespace
@@ -47,7 +54,14 @@ class Server::Impl {
 
   ServerOptions options;
   ApiService& service;
-  asio::io_context ioc;
+  // One io_context per thread, each run by exactly one thread: a
+  // connection lives on one of them for its whole life, so its handlers
+  // never need a strand and threads never contend for a shared queue.
+  // `ioc` (the first) also runs the acceptor, signals and the drain.
+  asio::io_context ioc{1};
+  std::vector<std::unique_ptr<asio::io_context>> workers;  // the others
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> worker_guards;
+  size_t next_context = 0;  // round-robin over ioc + workers (acceptor only)
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
@@ -59,6 +73,8 @@ class Server::Impl {
   std::set<Session*> sessions;
 
   void Accept();
+  asio::io_context& NextContext();
+  void ReleaseWorkers();
   void BeginStop();
   void Drain();
   HttpResponse Respond(HttpRequest& req);
@@ -238,8 +254,18 @@ HttpResponse Server::Impl::Respond(HttpRequest& req) {
   return r;
 }
 
+asio::io_context& Server::Impl::NextContext() {
+  size_t i = next_context++ % (workers.size() + 1);
+  return i == 0 ? ioc : *workers[i - 1];
+}
+
+// Lets the worker contexts' run() return once their connections are gone.
+void Server::Impl::ReleaseWorkers() {
+  for (auto& g : worker_guards) g.reset();
+}
+
 void Server::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(NextContext(), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) return;
       log::Warn("accept failed: " + ec.message());
@@ -271,11 +297,12 @@ void Server::Impl::Drain() {
     for (Session* s : sessions)
       if (auto p = s->weak_from_this().lock()) live.push_back(std::move(p));
   }
-  if (live.empty()) return;
+  if (live.empty()) return ReleaseWorkers();
   if (MonotonicMillis() >= drain_deadline) {
     log::Warn("stopping: " + std::to_string(live.size()) +
               " connection(s) still busy after the grace period; closing them");
     ioc.stop();
+    for (auto& w : workers) w->stop();
     return;
   }
   for (auto& s : live) s->CloseIfIdle();
@@ -319,13 +346,19 @@ void Server::Run() {
     log::Info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
     s.BeginStop();
   });
-  s.Accept();
-  s.serving = true;
   int n = s.options.threads > 0 ? s.options.threads
                                 : std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 1; i < n; ++i) {
+    s.workers.push_back(std::make_unique<asio::io_context>(1));
+    s.worker_guards.push_back(asio::make_work_guard(*s.workers.back()));
+  }
+  s.Accept();
+  s.serving = true;
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  for (auto& w : s.workers) threads.emplace_back([w = w.get()] { w->run(); });
   s.ioc.run();
+  // ioc ran out of work (drained) or was stopped: the workers follow.
+  s.ReleaseWorkers();
   for (auto& t : threads) t.join();
   s.serving = false;
   log::Info("stopped");

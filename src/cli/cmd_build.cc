@@ -7,9 +7,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "api/catalog.h"
 #include "cli/command.h"
 #include "engine/local_build.h"
 #include "instance/runc_provider.h"
+#include "toe/document_source.h"
 
 namespace {
 
@@ -45,6 +47,15 @@ int RunBuildCommand(int argc, char** argv) {
   // and strand an instance: write errors are ignored instead.
   signal(SIGPIPE, SIG_IGN);
   opts.cancelled = [] { return g_cancelled.load(); };
+  kiln::toe::InstallAwsClients();  // components from s3:// and KILN_ENDPOINT
+  opts.managed_component = [](const std::string& name) -> kiln::Result<std::string> {
+    std::string known;
+    for (const auto& c : kiln::api::ManagedComponents()) {
+      if (c.name == name) return c.data;
+      known += (known.empty() ? "" : ", ") + c.name;
+    }
+    return kiln::Status::NotFound("no Kiln-managed component '" + name + "' (there are: " + known + ")");
+  };
   return kiln::engine::RunLocalBuild(recipe, opts);
 }
 

@@ -1,4 +1,5 @@
-// `kiln image`: the local image store (list, inspect, import, export, rm).
+// `kiln image`: the local image store (list, inspect, import, export, rm)
+// and container registries (pull, push).
 #include <cstdio>
 #include <filesystem>
 
@@ -8,6 +9,7 @@
 #include "engine/build.h"
 #include "engine/local_build.h"
 #include "image/export.h"
+#include "image/registry.h"
 #include "image/store.h"
 
 namespace {
@@ -44,6 +46,18 @@ int RunImageCommand(int argc, char** argv) {
   exp->add_option("--output", output, "Directory (oci-layout) or file")->required();
   exp->add_option("--tag", tag, "Tag inside an OCI layout (default: the version part of the name)");
   exp->add_option("--compression", compression, "Recompress layers: gzip | zstd (default: as stored)");
+  std::string ref;
+  bool insecure = false;
+  auto* pull = app.add_subcommand("pull", "Pull an image from a registry (layers the store has are not downloaded)");
+  pull->add_option("ref", ref, "[docker://]HOST[:PORT]/REPO[:TAG|@sha256:...], or a Docker Hub name (debian:12)")
+      ->required();
+  pull->add_option("name", name, "Name in the store (default: the full reference)");
+  pull->add_flag("--insecure", insecure, "Use plain http for this registry (also: KILN_INSECURE_REGISTRIES)");
+  auto* push = app.add_subcommand("push", "Push an image to a registry");
+  push->add_option("name", name, "Image name in the store")->required();
+  push->add_option("ref", ref, "[docker://]HOST[:PORT]/REPO[:TAG]")->required();
+  push->add_option("--compression", compression, "Recompress layers: gzip | zstd (default: as stored)");
+  push->add_flag("--insecure", insecure, "Use plain http for this registry (also: KILN_INSECURE_REGISTRIES)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -113,6 +127,35 @@ int RunImageCommand(int argc, char** argv) {
     const auto& top = img->layers.back();
     std::printf("%s %s layer %s (%lld bytes)\n", img->name.c_str(), img->manifest_digest.c_str(), top.digest.c_str(),
                 static_cast<long long>(top.size));
+    return 0;
+  }
+  if (*pull || *push) {
+    kiln::image::RegistryOptions o;
+    o.progress = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
+    auto parsed = kiln::image::ImageReference::Parse(ref);
+    if (!parsed.ok()) return Fail(parsed.status());
+    if (insecure) o.insecure_registries.push_back(parsed->registry);
+    if (*pull) {
+      auto r = kiln::image::PullImage(*store, ref, o, name);
+      if (!r.ok()) return Fail(r.status());
+      std::printf("%s %s (from %s@%s: %d blobs downloaded, %.1f MB; %d already in the store)\n",
+                  r->image.name.c_str(), r->image.manifest_digest.c_str(), r->reference.c_str(),
+                  r->registry_digest.c_str(), r->blobs_downloaded, static_cast<double>(r->bytes_downloaded) / 1e6,
+                  r->blobs_cached);
+      return 0;
+    }
+    auto img = store->Get(name);
+    if (!img.ok()) return Fail(img.status());
+    if (!compression.empty()) {
+      auto c = kiln::image::ParseCompression(compression);
+      if (!c.ok()) return Fail(c.status());
+      o.compression = *c;
+    }
+    auto r = kiln::image::PushImage(*store, *img, ref, o);
+    if (!r.ok()) return Fail(r.status());
+    std::printf("%s -> %s@%s (%d blobs uploaded, %.1f MB; %d already there)\n", img->name.c_str(),
+                r->reference.c_str(), r->manifest_digest.c_str(), r->blobs_uploaded,
+                static_cast<double>(r->bytes_uploaded) / 1e6, r->blobs_existing);
     return 0;
   }
   if (*exp) {

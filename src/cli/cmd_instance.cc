@@ -1,5 +1,9 @@
 // `kiln instance`: build instances outside a build (debugging, cleanup).
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +29,14 @@ int RunInstanceCommand(int argc, char** argv) {
   app.require_subcommand(1);
   auto* cleanup = app.add_subcommand("cleanup", "Remove instances whose kiln process is gone");
   auto* run = app.add_subcommand("run", "Launch an instance from IMAGE, run COMMAND in it, terminate it");
+  auto* list = app.add_subcommand("list", "List instances: kept (failed builds kept for you), in use, orphaned");
+  auto* shell = app.add_subcommand("shell", "Open a shell (or run COMMAND) in a running instance, e.g. a kept one");
+  auto* terminate = app.add_subcommand("terminate", "Terminate an instance (e.g. a kept failed build instance)");
+  std::string instance_id;
+  std::vector<std::string> shell_command;
+  shell->add_option("id", instance_id, "Instance id (i-...)")->required();
+  shell->add_option("command", shell_command, "Command to run instead of /bin/sh (after --)");
+  terminate->add_option("id", instance_id, "Instance id (i-...)")->required();
   std::string image, type = "t3.medium";
   std::vector<std::string> command;
   bool network = false;
@@ -46,6 +58,34 @@ int RunInstanceCommand(int argc, char** argv) {
     for (const auto& id : *removed) std::printf("removed %s\n", id.c_str());
     std::printf("%zu orphaned instance(s) removed\n", removed->size());
     return 0;
+  }
+  if (*list) {
+    auto all = kiln::instance::RuncProvider::ListInstances(data_dir);
+    if (!all.ok()) return Fail(all.status());
+    for (const auto& i : *all) {
+      std::string tags;
+      for (const auto& [k, v] : i.tags) tags += "  " + k + "=" + v;
+      std::printf("%s  %s%s\n", i.id.c_str(), i.state.c_str(), tags.c_str());
+    }
+    return 0;
+  }
+  if (*terminate) {
+    kiln::Status s = kiln::instance::RuncProvider::Terminate(data_dir, instance_id);
+    if (!s.ok()) return Fail(s);
+    std::printf("terminated %s\n", instance_id.c_str());
+    return 0;
+  }
+  if (*shell) {
+    if (!std::filesystem::exists(data_dir + "/instances/" + instance_id))
+      return Fail(kiln::Status::NotFound("no instance " + instance_id + " under " + data_dir +
+                                         " (kiln instance list shows them)"));
+    auto argv = kiln::instance::RuncProvider::ShellArgv(data_dir, instance_id, shell_command);
+    if (!isatty(0)) argv.erase(argv.begin() + 4);  // no -t without a terminal
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    return Fail(kiln::Status::IOError("cannot run " + argv[0] + ": " + std::strerror(errno)));
   }
   auto store = kiln::image::ImageStore::Open(data_dir);
   if (!store.ok()) return Fail(store.status());
@@ -72,5 +112,5 @@ int RunInstanceCommand(int argc, char** argv) {
 
 }  // namespace
 
-KILN_REGISTER_COMMAND(instance, "instance", "Run a command on a throwaway instance; clean up orphans",
+KILN_REGISTER_COMMAND(instance, "instance", "Run a command on a throwaway instance; list, enter, terminate and clean up instances",
                       RunInstanceCommand);

@@ -7,6 +7,8 @@
 
 #include "api/api_service.h"
 #include "api/auth.h"
+#include "api/build_worker.h"
+#include "api/pipeline_scheduler.h"
 #include "api/ops_registry.h"
 #include "api/server.h"
 #include "api/service_model.h"
@@ -36,7 +38,9 @@ bool SplitListen(const std::string& listen, std::string* addr, uint16_t* port) {
 int RunServe(int argc, char** argv) {
   CLI::App app{"Serve the EC2 Image Builder API (restJson1, SigV4) over HTTP", "kiln serve"};
   std::string listen = "127.0.0.1:8080", data_dir, config, log_level = "info";
-  int threads = 0;
+  int threads = 0, max_builds = 2;
+  bool no_builds = false, instance_network = false;
+  std::string container_registry;
   app.add_option("--listen", listen, "ADDR:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
   app.add_option("--data-dir", data_dir, "directory for Kiln's state (kiln.db)")->required();
@@ -47,6 +51,14 @@ int RunServe(int argc, char** argv) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
   app.add_option("--threads", threads, "worker threads (default: one per core)");
+  app.add_option("--max-builds", max_builds, "image builds that run at once")->capture_default_str();
+  app.add_flag("--instance-network", instance_network,
+               "give build and test instances the host network (default: loopback only)");
+  app.add_option("--container-registry", container_registry,
+                 "HOST:PORT of the registry container images are distributed to (stands in for ECR; "
+                 "plain http needs KILN_INSECURE_REGISTRIES)");
+  app.add_flag("--no-builds", no_builds,
+               "do not build images here (queued builds wait for a kiln serve that builds)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -114,9 +126,31 @@ int RunServe(int argc, char** argv) {
     std::fprintf(stderr, "kiln serve: %s\n", s.message().c_str());
     return 1;
   }
+  std::unique_ptr<api::BuildWorker> worker;
+  std::unique_ptr<api::PipelineScheduler> scheduler;
+  if (store && !no_builds) {
+    scheduler = std::make_unique<api::PipelineScheduler>(store.get());
+    if (Status s = scheduler->Start(); !s.ok()) {
+      std::fprintf(stderr, "kiln serve: pipeline scheduler: %s\n", s.message().c_str());
+      return 1;
+    }
+    worker = std::make_unique<api::BuildWorker>(
+        store.get(), api::BuildWorkerOptions{.data_dir = data_dir, .max_builds = max_builds,
+                                             .instance_network = instance_network,
+                                             .container_registry = container_registry});
+    if (Status s = worker->Start(); !s.ok()) {
+      std::fprintf(stderr, "kiln serve: build worker: %s\n", s.message().c_str());
+      return 1;
+    }
+  } else {
+    log::Warn("image builds and pipeline schedules are off (--no-builds): CreateImage queues builds "
+              "that stay PENDING here");
+  }
   log::Info("serving the Image Builder API on " + addr + ":" + std::to_string(server.port()) +
             " (data in " + data_dir + ")");
   server.Run();
+  if (scheduler) scheduler->Stop();
+  if (worker) worker->Stop();  // running builds end as FAILED "interrupted"; queued ones wait
   return 0;
 }
 

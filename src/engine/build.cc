@@ -13,323 +13,237 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/time.h"
+#include "engine/build_session.h"
+#include "engine/managed_workflows.h"
 #include "image/digest.h"
-#include "instance/mounts.h"
-#include "instance/process.h"
+#include "image/registry.h"
 
 namespace kiln::engine {
-using namespace kiln::host;  // RunProcess & co. (instance/process.h)
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-using ProgressKind = ProgressEvent::Kind;
 
 namespace {
 
-constexpr const char* kToe = "/opt/kiln/bin/kiln-toe";
-constexpr const char* kRunDir = "/opt/kiln/run";    // documents and configs (read-only)
-constexpr const char* kLogDir = "/opt/kiln/logs";   // toe logs and state (writable)
-constexpr int kMaxReboots = 10;
-constexpr int kReasonLines = 15;
-
-// One build's bookkeeping: host directories, progress reporting, and the
-// resources to release whatever happens.
-class BuildRun {
+// Forwards a workflow's progress to the terminal callback (as stage/step
+// events) and to the caller's observer (the API's records).
+class ProgressObserver : public WorkflowObserver {
  public:
-  BuildRun(const BuildPlan& plan, const BuildEnvironment& env, const ProgressFn& progress)
-      : plan_(plan), env_(env), progress_(progress) {}
-  ~BuildRun() { Cleanup(); }
-
-  Result<BuildResult> Run() {
-    const int64_t start = MonotonicMillis();
-    KILN_RETURN_IF_ERROR(Prepare());
-    BuildResult result;
-    KILN_ASSIGN_OR_RETURN(result.image, Stage("build", [&]() -> Result<image::Image> { return BuildStage(); }));
-    image_name_ = result.image.name;  // removed again if a later stage fails
-    if (plan_.tests_enabled) {
-      KILN_RETURN_IF_ERROR(Stage("test", [&]() -> Result<bool> {
-        KILN_RETURN_IF_ERROR(TestStage(result.image));
-        return true;
-      }).status());
-    }
-    if (!plan_.outputs.empty()) {
-      KILN_ASSIGN_OR_RETURN(result.outputs, Stage("distribute", [&]() -> Result<std::vector<std::string>> {
-        return WriteOutputs(result.image);
-      }));
-    }
-    image_name_.clear();  // success: keep the image
-    if (env_.keep_logs) result.log_dir = host_dir_ + "/logs";
-    result.elapsed_ms = MonotonicMillis() - start;
-    return result;
+  ProgressObserver(std::string stage, const ProgressFn& progress, std::unique_ptr<WorkflowObserver> next)
+      : stage_(std::move(stage)), progress_(progress), next_(std::move(next)) {}
+  void WorkflowStarted(const WorkflowDocument& doc) override {
+    if (next_) next_->WorkflowStarted(doc);
   }
+  std::string StepStarted(int index, const WorkflowStep& step, const Json& inputs) override {
+    start_ = MonotonicMillis();
+    Emit({ProgressEvent::Kind::kStepStarted, stage_, step.name, "", "", {}, 0});
+    return next_ ? next_->StepStarted(index, step, inputs) : "";
+  }
+  void StepSkipped(int index, const WorkflowStep& step) override {
+    Emit({ProgressEvent::Kind::kOutput, stage_, step.name, "", "step " + step.name + " skipped (if: false)", {}, 0});
+    if (next_) next_->StepSkipped(index, step);
+  }
+  void StepFinished(int index, const WorkflowStep& step, const Status& status, const Json& outputs) override {
+    std::string detail = outputs.contains("instanceId") ? outputs["instanceId"].get<std::string>()
+                         : outputs.contains("imageId")  ? outputs["imageId"].get<std::string>()
+                         : outputs.contains("osVersion") ? outputs["osVersion"].get<std::string>()
+                                                         : step.action;
+    Emit({ProgressEvent::Kind::kStepFinished, stage_, step.name, "", detail, status, MonotonicMillis() - start_});
+    if (next_) next_->StepFinished(index, step, status, outputs);
+  }
+  void StepRollback(int index, const WorkflowStep& step, const std::string& rollback_status,
+                    const std::string& message) override {
+    if (rollback_status != "RUNNING" && rollback_status != "SKIPPED")
+      Emit({ProgressEvent::Kind::kOutput, stage_, step.name, "", "rollback of " + step.name + ": " + rollback_status, {}, 0});
+    if (next_) next_->StepRollback(index, step, rollback_status, message);
+  }
+  void RollbackStarted() override {
+    if (next_) next_->RollbackStarted();
+  }
+  std::string ExecutionId() const override { return next_ ? next_->ExecutionId() : ""; }
 
  private:
-  // ---- stages --------------------------------------------------------------
-
-  Result<image::Image> BuildStage() {
-    KILN_ASSIGN_OR_RETURN(auto instance, Step("LaunchBuildInstance", [&] { return Launch(plan_.parent); }));
-    for (size_t i = 0; i < plan_.components.size(); i++) {
-      KILN_RETURN_IF_ERROR(Step("ApplyBuildComponents", [&]() -> Result<std::string> {
-        KILN_RETURN_IF_ERROR(RunComponent(*instance, plan_.components[i], "build", i, "build,validate",
-                                          plan_.build_timeout_ms));
-        return plan_.components[i].name + ": build, validate";
-      }, plan_.components[i].name).status());
-    }
-    image::CommitOptions commit;
-    commit.name = plan_.name + ":" + plan_.version;
-    commit.created_by = "kiln build " + plan_.name + " " + plan_.version;
-    for (const auto& c : plan_.components) commit.comment += (commit.comment.empty() ? "" : ", ") + c.name;
-    commit.comment = "components: " + commit.comment;
-    commit.layer.compression = plan_.compression;
-    for (const auto& p : instance->KilnPaths()) commit.layer.exclude.insert(p.substr(1));
-    commit.adopt_writable_layer = true;  // the build instance is discarded next
-    KILN_ASSIGN_OR_RETURN(image::Image img, Step("CreateOutputImage", [&]() -> Result<image::Image> {
-      // "stops the instance, creates an image": the upper dir is quiescent.
-      KILN_RETURN_IF_ERROR(instance->Stop());
-      if (env_.cancelled()) return Status::Cancelled("build cancelled");
-      return env_.store->Commit(plan_.parent, instance->WritableLayer(), commit);
-    }));
-    image_name_ = img.name;
-    KILN_RETURN_IF_ERROR(Step("TerminateBuildInstance", [&]() -> Result<std::string> {
-      std::string id = instance->id();
-      KILN_RETURN_IF_ERROR(instance->Remove());
-      return id;
-    }).status());
-    return img;
-  }
-
-  Status TestStage(const image::Image& img) {
-    KILN_ASSIGN_OR_RETURN(auto instance, Step("LaunchTestInstance", [&] { return Launch(img); }));
-    size_t n = 0;
-    auto run_tests = [&](const std::vector<ComponentRef>& list) -> Status {
-      for (const auto& c : list) {
-        size_t index = n++;
-        KILN_RETURN_IF_ERROR(Step("ApplyTestComponents", [&]() -> Result<std::string> {
-          KILN_RETURN_IF_ERROR(RunComponent(*instance, c, "test", index, "test", plan_.test_timeout_ms));
-          return c.name + ": test";
-        }, c.name).status());
-      }
-      return Status::Ok();
-    };
-    KILN_RETURN_IF_ERROR(run_tests(plan_.components));
-    KILN_RETURN_IF_ERROR(run_tests(plan_.test_components));
-    return Step("TerminateTestInstance", [&]() -> Result<std::string> {
-      std::string id = instance->id();
-      KILN_RETURN_IF_ERROR(instance->Remove());
-      return id;
-    }).status();
-  }
-
-  Result<std::vector<std::string>> WriteOutputs(const image::Image& img) {
-    std::vector<std::string> written;
-    for (const auto& out : plan_.outputs) {
-      KILN_RETURN_IF_ERROR(Step("WriteOutputs", [&]() -> Result<std::string> {
-        KILN_RETURN_IF_ERROR(image::ExportImage(*env_.store, img, out.options));
-        written.push_back(out.options.output);
-        return out.options.output;
-      }).status());
-    }
-    return written;
-  }
-
-  // ---- steps ---------------------------------------------------------------
-
-  Status Prepare() {
-    if (!env_.store || !env_.provider) return Status::Internal("build environment incomplete");
-    std::error_code ec;
-    fs::create_directories(env_.work_dir, ec);
-    std::string tmpl = env_.work_dir + "/build-XXXXXX";
-    if (ec || !mkdtemp(tmpl.data())) return Status::IOError("create build directory in " + env_.work_dir);
-    host_dir_ = tmpl;
-    fs::create_directories(host_dir_ + "/run/documents", ec);
-    fs::create_directories(host_dir_ + "/logs", ec);
-    // Components are copied in: the instance sees exactly what was validated.
-    for (auto* list : {&plan_.components, &plan_.test_components}) {
-      for (const auto& c : *list) {
-        fs::copy_file(c.path, host_dir_ + "/run/documents/" + DocName(c), fs::copy_options::overwrite_existing, ec);
-        if (ec) return Status::NotFound("component " + c.name + ": cannot read " + c.path + ": " + ec.message());
-      }
-    }
-    return Status::Ok();
-  }
-
-  Result<std::unique_ptr<instance::Instance>> Launch(const image::Image& img) {
-    KILN_ASSIGN_OR_RETURN(std::vector<std::string> layers, env_.store->LayerDirs(img));
-    instance::LaunchSpec spec;
-    spec.layers = layers;
-    spec.instance_type = plan_.instance_type;
-    spec.network = plan_.network;
-    spec.mounts = {{host_dir_ + "/run", kRunDir, true}, {host_dir_ + "/logs", kLogDir, false}};
-    KILN_ASSIGN_OR_RETURN(auto inst, env_.provider->Launch(spec));
-    return inst;
-  }
-
-  std::string DocName(const ComponentRef& c) const {
-    // Unique per component, keeping the file name for readable logs.
-    return image::DigestOf(c.path).substr(7, 8) + "-" + fs::path(c.path).filename().string();
-  }
-
-  // Runs one component's phases with kiln-toe inside the instance, the way
-  // ExecuteComponents sends AWSTOE through SSM.
-  Status RunComponent(instance::Instance& inst, const ComponentRef& c, const std::string& stage,
-                      size_t index, const std::string& wanted, int64_t timeout_ms) {
-    // Only the phases the document has: Image Builder runs build and
-    // validate (or test) of every component, and most lack some of them.
-    KILN_ASSIGN_OR_RETURN(std::string phases, PresentPhases(c, wanted));
-    if (phases.empty()) {
-      Emit({ProgressKind::kOutput, stage_, step_, c.name, "no " + wanted + " phase: nothing to run", {}, 0});
-      return Status::Ok();
-    }
-    std::string id = stage + "-" + std::to_string(index + 1);
-    Json params = Json::array();
-    for (const auto& [k, v] : c.parameters) params.push_back({{"name", k}, {"value", v}});
-    Json config = {{"documents", {{{"path", std::string(kRunDir) + "/documents/" + DocName(c)}, {"parameters", params}}}},
-                   {"phases", phases},
-                   {"trace", true},  // step output on stdout: streamed with -v, quoted on failure
-                   {"executionId", id},
-                   {"logDirectory", std::string(kLogDir) + "/" + id},
-                   {"stateDirectory", std::string(kLogDir) + "/state/" + id}};
-    std::ofstream(host_dir_ + "/run/" + id + ".json") << config.dump(2);
-    std::error_code ec;
-    fs::create_directories(host_dir_ + "/logs/" + id, ec);
-
-    instance::ExecRequest req;
-    req.argv = {kToe, "run", "--config", std::string(kRunDir) + "/" + id + ".json"};
-    req.timeout_ms = timeout_ms;
-    req.cancelled = env_.cancelled;
-    std::string pending;
-    req.on_output = [&](Stream, std::string_view data) {
-      pending.append(data);
-      size_t nl;
-      while ((nl = pending.find('\n')) != std::string::npos) {
-        Emit({ProgressKind::kOutput, stage_, step_, c.name, pending.substr(0, nl), {}, 0});
-        pending.erase(0, nl + 1);
-      }
-    };
-    std::string output;
-    for (int reboots = 0;; reboots++) {
-      KILN_ASSIGN_OR_RETURN(instance::ExecResult r, inst.Exec(req));
-      output += r.stdout_data + r.stderr_data;
-      if (r.cancelled) return Status::Cancelled("cancelled while running component " + c.name);
-      if (r.timed_out) {
-        return Status::Timeout("component " + c.name + " timed out after " + std::to_string(timeout_ms / 1000) +
-                               " s; last output:\n" + LastLines(output, kReasonLines));
-      }
-      if (r.exit_code == 0) return Status::Ok();
-      if (r.exit_code == 194 && reboots < kMaxReboots) {
-        // A step asked for a reboot: restart the instance on the same disk
-        // and run the same command again; kiln-toe resumes from its state.
-        KILN_RETURN_IF_ERROR(inst.Stop());
-        KILN_RETURN_IF_ERROR(inst.Start());
-        continue;
-      }
-      return Status::IOError("component " + c.name + " (phases " + phases + ") failed: " +
-                             FailureMessage(r.stdout_data, r.exit_code) + "\nlast output:\n" +
-                             LastLines(ConsoleLog(id, output), kReasonLines));
-    }
-  }
-
-  // The phases of `wanted` ("build,validate") that the document defines,
-  // comma-separated, in the wanted order.
-  Result<std::string> PresentPhases(const ComponentRef& c, const std::string& wanted) {
-    std::set<std::string> present;
-    try {
-      YAML::Node doc = YAML::LoadFile(c.path);
-      for (const auto& p : doc["phases"]) present.insert(p["name"].as<std::string>(""));
-    } catch (const std::exception& e) {
-      return Status::Invalid("component " + c.path + ": " + e.what());
-    }
-    std::string out, phase;
-    std::istringstream list(wanted);
-    while (std::getline(list, phase, ',')) {
-      if (present.count(phase)) out += (out.empty() ? "" : ",") + phase;
-    }
-    return out;
-  }
-
-  // kiln-toe's summary (the JSON object it prints last) names the failed
-  // phase and step.
-  static std::string FailureMessage(const std::string& out, int exit_code) {
-    size_t brace = out.rfind("\n{");
-    brace = brace == std::string::npos ? out.find('{') : brace + 1;
-    if (brace != std::string::npos) {
-      try {
-        Json summary = Json::parse(out.substr(brace));
-        std::string m = summary.value("failureMessage", "");
-        if (!m.empty()) return m;
-      } catch (const std::exception&) {
-      }
-    }
-    return "kiln-toe exited " + std::to_string(exit_code);
-  }
-
-  // The run's console.log (the steps' own output), else what toe printed.
-  std::string ConsoleLog(const std::string& id, const std::string& fallback) {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(host_dir_ + "/logs/" + id, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->path().filename() == "console.log") {
-        std::ifstream in(it->path());
-        std::string text((std::istreambuf_iterator<char>(in)), {});
-        if (!text.empty()) return text;
-      }
-    }
-    return fallback;
-  }
-
-  template <typename Fn>
-  auto Stage(const std::string& name, Fn&& fn) -> decltype(fn()) {
-    stage_ = name;
-    Emit({ProgressKind::kStageStarted, name, "", "", "", {}, 0});
-    const int64_t start = MonotonicMillis();
-    auto r = fn();
-    Emit({ProgressKind::kStageFinished, name, "", "", "", r.status(), MonotonicMillis() - start});
-    if (!r.ok()) return r.status().Prefixed("stage " + name);
-    return r;
-  }
-
-  // Runs one step; its Result's value is described in the finish event.
-  template <typename Fn>
-  auto Step(const std::string& name, Fn&& fn, const std::string& component = "") -> decltype(fn()) {
-    step_ = name;
-    if (env_.cancelled()) return Status::Cancelled("build cancelled before step " + name);
-    Emit({ProgressKind::kStepStarted, stage_, name, component, "", {}, 0});
-    const int64_t start = MonotonicMillis();
-    auto r = fn();
-    std::string detail;
-    if (r.ok()) detail = Describe(r.value());
-    Emit({ProgressKind::kStepFinished, stage_, name, component, detail, r.status(), MonotonicMillis() - start});
-    if (!r.ok()) return r.status().Prefixed("step " + name + (component.empty() ? "" : " (component " + component + ")"));
-    return r;
-  }
-
-  static std::string Describe(const std::string& s) { return s; }
-  static std::string Describe(const image::Image& i) { return i.name + " " + i.manifest_digest; }
-  static std::string Describe(const std::unique_ptr<instance::Instance>& i) { return i->id(); }
-
   void Emit(const ProgressEvent& e) {
     if (progress_) progress_(e);
   }
+  std::string stage_;
+  const ProgressFn& progress_;
+  std::unique_ptr<WorkflowObserver> next_;
+  int64_t start_ = 0;
+};
 
-  // Releases what a failed build left: the new image, the host directory.
-  // Instances are unique_ptrs and terminate themselves when dropped.
-  void Cleanup() {
-    if (!image_name_.empty()) (void)env_.store->Remove(image_name_);
-    if (!host_dir_.empty() && !env_.keep_logs) (void)RemoveTree(host_dir_);
+class BuildRun {
+ public:
+  BuildRun(const BuildPlan& plan, const BuildEnvironment& env, const ProgressFn& progress, BuildObserver* observer)
+      : plan_(plan), env_(env), progress_(progress), observer_(observer), session_(plan, env, progress) {}
+
+  Result<BuildResult> Run(BuildFailure* failure) {
+    const int64_t start = MonotonicMillis();
+    auto r = RunStages();
+    if (!r.ok()) {
+      if (!plan_.terminate_on_failure && failure) failure->kept_instance = session_.KeepForTroubleshooting();
+      session_.DiscardOutput();
+      return r.status();
+    }
+    r->elapsed_ms = MonotonicMillis() - start;
+    return r;
+  }
+
+ private:
+  Result<BuildResult> RunStages() {
+    KILN_RETURN_IF_ERROR(session_.Prepare());
+    std::vector<PlannedWorkflow> workflows = plan_.workflows;
+    if (workflows.empty()) {
+      KILN_ASSIGN_OR_RETURN(workflows, DefaultWorkflows(plan_.container));
+    }
+    scope_.imagebuilder = SystemVariables();
+
+    // Build stage: at most one build workflow (a test-only build has none).
+    bool built = false;
+    for (const auto& wf : workflows) {
+      if (wf.type != WorkflowType::kBuild) continue;
+      Changed("BUILDING");
+      KILN_RETURN_IF_ERROR(Stage("build", [&] { return RunOne(wf, "build"); }));
+      built = true;
+    }
+    if (built && !session_.output_image()) {
+      if (!plan_.container)
+        return Status::FailedPrecondition("stage build: the build workflow created no image (no CreateImage step ran)");
+      std::string id = scope_.workflow_outputs.value("BuildInstanceId", "");
+      KILN_RETURN_IF_ERROR(session_.SnapshotForContainer(id).status().Prefixed("stage build: container image"));
+    }
+    if (!built) KILN_RETURN_IF_ERROR(session_.AdoptParentAsOutput().status());
+
+    // Test stage: each test workflow in turn.
+    bool testing = false;
+    for (const auto& wf : workflows) {
+      if (wf.type != WorkflowType::kTest) continue;
+      if (!plan_.tests_enabled) {
+        if (observer_) observer_->WorkflowSkipped(wf, "image tests are disabled (imageTestsEnabled=false)");
+        continue;
+      }
+      if (!testing) Changed("TESTING");
+      testing = true;
+      Status s = Stage("test", [&] { return RunOne(wf, "test"); });
+      if (!s.ok() && (wf.abort_on_failure || s.code() == Code::kCancelled)) return s;
+    }
+
+    // Distribution: outputs, the environment's hook, distribution workflows.
+    Changed("DISTRIBUTING");
+    BuildResult result;
+    result.image = *session_.output_image();
+    KILN_RETURN_IF_ERROR(Stage("distribute", [&]() -> Status {
+      for (const auto& out : plan_.outputs) {
+        KILN_RETURN_IF_ERROR(image::ExportImage(*env_.store, result.image, out.options));
+        result.outputs.push_back(out.options.output);
+        Emit({ProgressEvent::Kind::kOutput, "distribute", "WriteOutputs", "", "wrote " + out.options.output, {}, 0});
+      }
+      if (env_.distribute) KILN_RETURN_IF_ERROR(env_.distribute(result.image));
+      for (const auto& wf : workflows) {
+        if (wf.type == WorkflowType::kDistribution) KILN_RETURN_IF_ERROR(RunOne(wf, "distribute"));
+      }
+      return Status::Ok();
+    }));
+    Changed("INTEGRATING");
+    if (env_.keep_logs) result.log_dir = session_.log_dir();
+    result.os_version = session_.os_version();
+    result.packages = session_.packages();
+    return result;
+  }
+
+  Status RunOne(const PlannedWorkflow& wf, const std::string& stage) {
+    session_.set_stage(stage);
+    std::unique_ptr<WorkflowObserver> next = observer_ ? observer_->WorkflowStarting(wf) : nullptr;
+    ProgressObserver progress(stage, progress_, std::move(next));
+    VariableScope scope = scope_;
+    scope.parameters = wf.parameters;
+    scope.imagebuilder["workflowPhase"] = stage == "build" ? "Build" : stage == "test" ? "Test" : "Distribution";
+    WorkflowResult r = RunWorkflow(wf.doc, wf.type, scope, session_, progress, env_.cancelled);
+    if (observer_) observer_->WorkflowFinished(wf, r);
+    for (auto& [k, v] : r.outputs.items()) scope_.workflow_outputs[k] = v;
+    if (r.status == "COMPLETED") return Status::Ok();
+    std::string id = progress.ExecutionId();
+    std::string what = id.empty() ? "workflow " + wf.name : "Workflow Execution ID: " + id;
+    return Status(r.failure.code(), what + " failed with reason: " + r.failure.message());
+  }
+
+  Json SystemVariables() const {
+    Json v = {{"collectImageMetadata", plan_.collect_metadata},
+              {"collectImageScanFindings", false},
+              {"imageBuildNumber", plan_.build_number},
+              {"imageId", MachineImageId(plan_.parent)},
+              {"imageName", plan_.name},
+              {"imageType", plan_.container ? "Docker" : "AMI"},
+              {"imageVersionNumber", plan_.version},
+              {"instanceProfileName", ""},
+              {"platform", plan_.platform},
+              {"securityGroups", Json::array()},
+              {"sourceImageARN", plan_.image_arn},
+              {"subnetId", ""},
+              {"terminateInstanceOnFailure", plan_.terminate_on_failure},
+              {"workingDirectory", plan_.working_directory},
+              {"cloudWatchLogGroup", "/aws/imagebuilder/" + plan_.name},
+              {"cloudWatchLogStream", plan_.version + "/" + std::to_string(plan_.build_number)},
+              {"s3Logs", Json::object()}};
+    for (auto& [k, val] : plan_.system_variables.items()) v[k] = val;
+    return v;
+  }
+
+  template <typename Fn>
+  Status Stage(const std::string& name, Fn&& fn) {
+    Emit({ProgressEvent::Kind::kStageStarted, name, "", "", "", {}, 0});
+    const int64_t start = MonotonicMillis();
+    Status s = fn();
+    Emit({ProgressEvent::Kind::kStageFinished, name, "", "", "", s, MonotonicMillis() - start});
+    return s.ok() ? s : s.Prefixed("stage " + name);
+  }
+
+  void Changed(const std::string& status) {
+    if (observer_) observer_->StatusChanged(status);
+  }
+  void Emit(const ProgressEvent& e) {
+    if (progress_) progress_(e);
   }
 
   const BuildPlan& plan_;
   const BuildEnvironment& env_;
   const ProgressFn& progress_;
-  std::string host_dir_, image_name_, stage_, step_;
+  BuildObserver* observer_;
+  BuildSession session_;
+  VariableScope scope_;
 };
 
 }  // namespace
 
-Result<BuildResult> RunBuild(const BuildPlan& plan, const BuildEnvironment& env, const ProgressFn& progress) {
+Result<std::vector<PlannedWorkflow>> DefaultWorkflows(bool container) {
+  KILN_ASSIGN_OR_RETURN(auto managed, ManagedWorkflows());
+  std::vector<PlannedWorkflow> out;
+  for (WorkflowType type : {WorkflowType::kBuild, WorkflowType::kTest}) {
+    const std::string name = DefaultWorkflowName(type, container);
+    for (const auto& m : managed) {
+      if (m.type != type || m.name != name) continue;
+      PlannedWorkflow wf;
+      wf.name = name;
+      wf.type = type;
+      KILN_ASSIGN_OR_RETURN(wf.doc, ParseWorkflowDocument(m.yaml, type));
+      KILN_ASSIGN_OR_RETURN(wf.parameters, BindWorkflowParameters(wf.doc, {}));
+      out.push_back(std::move(wf));
+    }
+  }
+  if (out.size() != 2) return Status::Internal("managed default workflows missing");
+  return out;
+}
+
+std::string MachineImageId(const image::Image& image) {
+  const std::string& d = image.manifest_digest;
+  return d.size() > 24 ? "ami-" + d.substr(7, 17) : "";
+}
+
+Result<BuildResult> RunBuild(const BuildPlan& plan, const BuildEnvironment& env, const ProgressFn& progress,
+                             BuildObserver* observer, BuildFailure* failure) {
   if (plan.name.empty() || plan.version.empty()) return Status::Invalid("build: the image needs a name and a version");
   KILN_RETURN_IF_ERROR(image::ValidateImageName(plan.name + ":" + plan.version));
-  BuildRun run(plan, env, progress);
-  return run.Run();
+  BuildRun run(plan, env, progress, observer);
+  return run.Run(failure);
 }
 
 Result<image::Image> ResolveParent(image::ImageStore& store, const std::string& ref) {
@@ -348,7 +262,14 @@ Result<image::Image> ResolveParent(image::ImageStore& store, const std::string& 
     if (!fs::is_directory(ref)) return Status::NotFound("parent " + ref + ": no such directory");
     return store.ImportRootfs(ref, imported);
   }
-  return Status::Invalid("parent image '" + ref + "' is not one of: busybox, oci:DIR[:TAG], image:NAME, /absolute/rootfs/dir");
+  if (image::LooksLikeRegistryReference(ref)) {  // pulled; layers the store has are not downloaded again
+    std::string canonical = image::ImageReference::Parse(ref)->ToString();
+    auto pulled = image::PullImage(store, ref, {}, image::ValidateImageName(canonical).ok() ? canonical : imported);
+    if (!pulled.ok()) return pulled.status().Prefixed("parent " + ref);
+    return pulled->image;
+  }
+  return Status::Invalid("parent image '" + ref + "' is not one of: busybox, oci:DIR[:TAG], image:NAME, "
+                         "/absolute/rootfs/dir, [docker://]HOST/REPO[:TAG|@DIGEST]");
 }
 
 }  // namespace kiln::engine

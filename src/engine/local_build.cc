@@ -9,7 +9,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "instance/mounts.h"
 #include "instance/process.h"
+#include "toe/document_source.h"
 #include "instance/runc_provider.h"
 
 namespace kiln::engine {
@@ -151,16 +153,30 @@ class RecipeParser {
     if (!list) return out;
     if (!list.IsSequence()) return Err(list, "'" + what + "' must be a list");
     for (const auto& item : list) {
-      KILN_RETURN_IF_ERROR(CheckKeys(item, {"path", "parameters"}, what + " entry"));
+      KILN_RETURN_IF_ERROR(CheckKeys(item, {"path", "arn", "name", "parameters"}, what + " entry"));
       ComponentRef c;
-      KILN_ASSIGN_OR_RETURN(std::string path, Str(item, "path", true));
-      if (path.rfind("arn:", 0) == 0 || path.rfind("s3://", 0) == 0) {
-        return Err(item["path"], "component '" + path + "': local builds take document files only "
-                                 "(ARNs and S3 URIs are not supported by `kiln build` yet)");
+      const int given = !!item["path"] + !!item["arn"] + !!item["name"];
+      if (given != 1) return Err(item, what + " entry: give exactly one of path, arn (or s3:// URI) or name (a Kiln-managed component)");
+      if (item["path"]) {
+        KILN_ASSIGN_OR_RETURN(std::string path, Str(item, "path", true));
+        if (path.rfind("arn:", 0) == 0 || path.rfind("s3://", 0) == 0) {
+          c.source = path;  // fetched before the build (RunLocalBuild)
+          c.name = path;
+        } else {
+          c.path = Abs(path);
+          c.name = fs::path(path).filename().string();
+          if (!fs::is_regular_file(c.path)) return Err(item["path"], "component document " + c.path + " not found");
+        }
+      } else if (item["arn"]) {
+        KILN_ASSIGN_OR_RETURN(c.source, Str(item, "arn", true));
+        if (c.source.rfind("arn:", 0) != 0 && c.source.rfind("s3://", 0) != 0)
+          return Err(item["arn"], "'" + c.source + "' is not a component ARN or s3:// URI");
+        c.name = c.source;
+      } else {
+        KILN_ASSIGN_OR_RETURN(std::string name, Str(item, "name", true));
+        c.source = "managed:" + name;
+        c.name = name;
       }
-      c.path = Abs(path);
-      c.name = fs::path(path).filename().string();
-      if (!fs::is_regular_file(c.path)) return Err(item["path"], "component document " + c.path + " not found");
       if (const YAML::Node& params = item["parameters"]) {
         if (!params.IsSequence()) return Err(params, "'parameters' must be a list of {name, value}");
         for (const auto& p : params) {
@@ -213,6 +229,40 @@ ProgressFn TerminalProgress(bool verbose) {
     }
     fflush(stdout);
   };
+}
+
+// Components given by ARN, s3:// URI or managed name become files in `dir`
+// (a fresh directory the caller removes), so they are validated and copied
+// into instances like local ones.
+Status FetchComponents(BuildPlan& plan, const LocalBuildOptions& options, std::string* dir) {
+  int n = 0;
+  for (auto* list : {&plan.components, &plan.test_components}) {
+    for (auto& c : *list) {
+      if (c.source.empty()) continue;
+      std::string text;
+      if (c.source.rfind("managed:", 0) == 0) {
+        const std::string name = c.source.substr(8);
+        if (!options.managed_component) return Status::Unimplemented("managed components are not available in this build");
+        KILN_ASSIGN_OR_RETURN(text, options.managed_component(name));
+      } else {
+        auto doc = toe::FetchDocument(c.source, "");
+        if (!doc.ok()) return doc.status().Prefixed("component " + c.source);
+        text = doc->text;
+      }
+      if (dir->empty()) {
+        std::error_code ec;
+        fs::create_directories(options.data_dir + "/builds", ec);
+        std::string tmpl = options.data_dir + "/builds/components-XXXXXX";
+        if (!mkdtemp(tmpl.data())) return Status::IOError("create " + tmpl);
+        *dir = tmpl;
+      }
+      c.path = *dir + "/" + std::to_string(++n) + "-" + fs::path(c.name).filename().string() + ".yml";
+      std::ofstream out(c.path);
+      out << text;
+      if (!out) return Status::IOError("write " + c.path);
+    }
+  }
+  return Status::Ok();
 }
 
 Status ValidateComponents(const BuildPlan& plan, const std::string& toe) {
@@ -276,6 +326,18 @@ int RunLocalBuild(const std::string& recipe_path, const LocalBuildOptions& optio
   if (options.toe_binary.empty() || access(options.toe_binary.c_str(), X_OK) != 0) {
     return fail(Status::NotFound("kiln-toe not found (looked beside kiln and on PATH; build the kiln-toe target "
                                  "or pass --toe PATH)"));
+  }
+  std::string fetched_dir;
+  struct RemoveDir {
+    std::string* dir;
+    ~RemoveDir() {
+      if (!dir->empty()) (void)RemoveTree(*dir);
+    }
+  } remove_fetched{&fetched_dir};
+  Status fetched = FetchComponents(plan, options, &fetched_dir);
+  if (!fetched.ok()) {
+    fprintf(stderr, "kiln build: %s\n", fetched.message().c_str());
+    return 2;
   }
   Status valid = ValidateComponents(plan, options.toe_binary);
   if (!valid.ok()) {

@@ -9,6 +9,9 @@
 //   network: false               # optional: host network inside instances
 //   components:                  # build components, run in order
 //     - path: components/hello-build.yml     # relative to the recipe
+//     - name: update-linux                   # a Kiln-managed component
+//     - arn: arn:aws:imagebuilder:...:component/x/1.0.0/1   # from KILN_ENDPOINT
+//     - arn: s3://bucket/key.yml             # (also accepted under path:)
 //       parameters:
 //         - name: greeting
 //           value: hi            # a string, or a list of one string (as Image Builder)
@@ -51,6 +54,9 @@ struct LocalBuildOptions {
   bool verbose = false;     // stream component output
   bool keep_logs = false;
   std::function<bool()> cancelled = [] { return false; };
+  // The document of a Kiln-managed component by name ("update-linux"), for
+  // recipe entries `name: ...` (the catalogue lives in the API layer).
+  std::function<Result<std::string>(const std::string& name)> managed_component;
 };
 
 // Parses the recipe, validates its components with `kiln-toe validate`,

@@ -56,6 +56,18 @@ outputs:
   EXPECT_EQ(r->plan.outputs[1].options.tag, "v1");
 }
 
+TEST_F(RecipeTest, ComponentsByArnOrManagedNameAreFetchedLater) {
+  auto r = Parse("name: x\nversion: 1.0.0\nparentImage: busybox\ncomponents:\n"
+                 "  - arn: arn:aws:imagebuilder:us-east-1:aws:component/x/1.0.0/1\n"
+                 "  - name: update-linux\n  - path: s3://bucket/c.yml\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->plan.components.size(), 3u);
+  EXPECT_EQ(r->plan.components[0].source, "arn:aws:imagebuilder:us-east-1:aws:component/x/1.0.0/1");
+  EXPECT_EQ(r->plan.components[1].source, "managed:update-linux");
+  EXPECT_EQ(r->plan.components[2].source, "s3://bucket/c.yml");
+  EXPECT_TRUE(r->plan.components[0].path.empty());
+}
+
 TEST_F(RecipeTest, ErrorsNameTheKeyAndLine) {
   auto expect_error = [&](const std::string& text, const std::string& needle) {
     auto r = Parse(text);
@@ -68,7 +80,8 @@ TEST_F(RecipeTest, ErrorsNameTheKeyAndLine) {
   expect_error(head + "components: [{path: c.yml}]\ncolour: red\n", "r.yml:5: unknown key 'colour'");
   expect_error(head + "components:\n  - path: missing.yml\n", "r.yml:5: component document");
   expect_error(head + "components: [{path: c.yml}]\noutputs: [{format: vmdk, path: x}]\n", "unknown export format 'vmdk'");
-  expect_error(head + "components: [{path: 'arn:aws:imagebuilder:us-east-1:aws:component/x/1.0.0'}]\n", "not supported");
+  expect_error(head + "components: [{path: c.yml, name: update-linux}]\n", "exactly one of path, arn");
+  expect_error(head + "components: [{arn: 'not-an-arn'}]\n", "is not a component ARN");
   expect_error(head + "components: [{path: c.yml}]\nimageTests: {timeoutMinutes: 5}\n", "60-1440");
   expect_error("name: [x\n", "invalid YAML");
   expect_error("version: 1.0.0\nparentImage: busybox\ncomponents: [{path: c.yml}]\n", "missing required key 'name'");

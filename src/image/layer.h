@@ -59,4 +59,7 @@ Result<LayerInfo> RecompressLayer(const std::string& blob_path, const std::strin
 // trusted.overlay.* xattrs a tarball carries.
 Status UnpackLayer(const std::string& blob_path, const std::string& dest);
 
+// The diff_id of a layer blob: the digest of its decompressed tar.
+Result<std::string> LayerDiffId(const std::string& blob_path);
+
 }  // namespace kiln::image

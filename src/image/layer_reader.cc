@@ -12,6 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "image/digest.h"
 #include "image/layer.h"
 
 namespace kiln::image {
@@ -169,6 +170,33 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest_in) {
   archive_write_free(out);
   archive_read_free(in);
   return s;
+}
+
+Result<std::string> LayerDiffId(const std::string& blob_path) {
+  archive* in = archive_read_new();
+  archive_read_support_filter_all(in);
+  archive_read_support_format_raw(in);  // the decompressed bytes, untouched
+  archive_entry* e = nullptr;
+  if (archive_read_open_filename(in, blob_path.c_str(), 1 << 20) != ARCHIVE_OK ||
+      archive_read_next_header(in, &e) != ARCHIVE_OK) {
+    Status s = Status::IOError("read layer " + blob_path + ": " + archive_error_string(in));
+    archive_read_free(in);
+    return s;
+  }
+  Sha256 hash;
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    la_ssize_t n = archive_read_data(in, buf.data(), buf.size());
+    if (n == 0) break;
+    if (n < 0) {
+      Status s = Status::IOError("decompress layer " + blob_path + ": " + archive_error_string(in));
+      archive_read_free(in);
+      return s;
+    }
+    hash.Update(buf.data(), static_cast<size_t>(n));
+  }
+  archive_read_free(in);
+  return hash.Finish();
 }
 
 }  // namespace kiln::image

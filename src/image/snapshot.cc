@@ -49,6 +49,10 @@ Result<Image> ImageStore::Commit(const Image& parent, const std::string& writabl
   Json entry = {{"created", now}, {"created_by", options.created_by}};
   if (!options.comment.empty()) entry["comment"] = options.comment;
   config["history"].push_back(entry);
+  if (!options.config_changes.empty()) {
+    if (!config.contains("config") || !config["config"].is_object()) config["config"] = Json::object();
+    for (auto& [k, v] : options.config_changes.items()) config["config"][k] = v;
+  }
   std::vector<LayerRef> layers = parent.layers;
   layers.push_back({layer->digest, layer->diff_id, layer->media_type, layer->size});
   return WriteImage(options.name, config, layers);

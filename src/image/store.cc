@@ -369,7 +369,14 @@ Result<std::vector<std::string>> ImageStore::LayerDirs(const Image& image) {
       std::error_code ec;
       fs::remove_all(tmp, ec);
       fs::create_directories(tmp, ec);
-      Status s = UnpackLayer(BlobPath(l.digest), tmp);
+      // Extracted layers are shared by diff_id, so a blob must really be the
+      // diff_id its image's config claims (a pulled or imported config could
+      // otherwise plant other content under a well-known layer's name).
+      Status s;
+      auto diff_id = LayerDiffId(BlobPath(l.digest));
+      if (!diff_id.ok()) s = diff_id.status();
+      else if (*diff_id != l.diff_id) s = Status::Invalid("its content is " + *diff_id + ", not the diff_id " + l.diff_id + " its config names");
+      if (s.ok()) s = UnpackLayer(BlobPath(l.digest), tmp);
       if (s.ok() && rename(tmp.c_str(), dir.c_str()) != 0 && !fs::is_directory(dir)) {
         s = Status::IOError("store extracted layer " + dir + ": " + strerror(errno));
       }

@@ -52,6 +52,10 @@ struct CommitOptions {
   // unpacking the new blob again when the image is next launched. The
   // directory is gone afterwards; use only when the instance is discarded.
   bool adopt_writable_layer = false;
+  // Fields of the OCI config's "config" object to set (Env, WorkingDir,
+  // User, Labels, ExposedPorts, Entrypoint, Cmd, Volumes, StopSignal): a
+  // container recipe's Dockerfile instructions.
+  Json config_changes = Json::object();
 };
 
 class ImageStore {

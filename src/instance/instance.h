@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -39,6 +40,9 @@ struct LaunchSpec {
   std::vector<BindMount> mounts;
   // Extra environment for every Exec (besides PATH/HOME/TERM defaults).
   std::vector<std::string> env;
+  // Tags (the infrastructure configuration's resourceTags): recorded as
+  // OCI annotations "kiln.tag.<key>" and shown by `kiln instance list`.
+  std::vector<std::pair<std::string, std::string>> tags;
 };
 
 struct ExecRequest {
@@ -84,6 +88,11 @@ class Instance {
   // Terminates: stops processes, unmounts, deletes the instance's files.
   // Idempotent; also run by the destructor if not called.
   virtual Status Remove() = 0;
+  // Keeps the instance running after this object and its process are gone
+  // (a failed build instance the user asked to keep for troubleshooting):
+  // orphan clean-up leaves it alone; the provider's Terminate ends it.
+  // The object may be destroyed (or released) afterwards without removing it.
+  virtual Status Keep() = 0;
 };
 
 class InstanceProvider {

@@ -109,7 +109,7 @@ class RuncInstance : public Instance {
         runc_root_(std::move(runc_root)), layers_(std::move(layers)),
         kiln_paths_(std::move(kiln_paths)) {}
   ~RuncInstance() override {
-    if (state_ != InstanceState::kTerminated) {
+    if (state_ != InstanceState::kTerminated && !kept_) {
       Status s = Remove();
       if (!s.ok()) log::Error("instance " + id_ + ": " + s.ToString());
     }
@@ -186,6 +186,13 @@ class RuncInstance : public Instance {
     return Status::Ok();
   }
 
+  Status Keep() override {
+    if (state_ == InstanceState::kTerminated) return Status::FailedPrecondition("instance " + id_ + " is terminated");
+    KILN_RETURN_IF_ERROR(WriteFile(dir_ + "/owner", std::string(kKeptOwner) + "\n"));
+    kept_ = true;
+    return Status::Ok();
+  }
+
   Status Remove() override {
     if (state_ == InstanceState::kTerminated) return Status::Ok();
     Status s = ForceDelete();
@@ -217,6 +224,7 @@ class RuncInstance : public Instance {
 
   std::string id_, dir_, runc_, runc_root_;
   std::vector<std::string> layers_, kiln_paths_;
+  bool kept_ = false;
   InstanceState state_ = InstanceState::kStopped;
   int exec_count_ = 0;
 };
@@ -320,6 +328,7 @@ Result<std::unique_ptr<Instance>> RuncProvider::Launch(const LaunchSpec& spec) {
     in.mounts.push_back(m);
     kiln_paths.push_back(m.path);
   }
+  in.tags = spec.tags;
   auto instance = std::make_unique<RuncInstance>(id, dir, options_.runc, options_.data_dir + "/runc",
                                                  spec.layers, kiln_paths);
   std::string owner = std::to_string(getpid()) + " " + ProcessStartTime(getpid()) + "\n";
@@ -344,6 +353,7 @@ Result<std::vector<std::string>> RuncProvider::CleanupOrphans(const std::string&
     std::string id = it->path().filename().string();
     if (!IsInstanceId(id)) continue;
     std::istringstream owner(ReadFile(it->path().string() + "/owner"));
+    if (ReadFile(it->path().string() + "/owner").rfind(kKeptOwner, 0) == 0) continue;  // kept on purpose
     pid_t pid = 0;
     std::string start;
     owner >> pid >> start;
@@ -355,6 +365,57 @@ Result<std::vector<std::string>> RuncProvider::CleanupOrphans(const std::string&
     removed.push_back(id);
   }
   return removed;
+}
+
+Result<std::vector<InstanceInfo>> RuncProvider::ListInstances(const std::string& data_dir) {
+  std::vector<InstanceInfo> out;
+  std::error_code ec;
+  fs::directory_iterator it(data_dir + "/instances", ec), end;
+  if (ec) return out;
+  for (; it != end; it.increment(ec)) {
+    std::string id = it->path().filename().string();
+    if (!IsInstanceId(id)) continue;
+    std::string owner = ReadFile(it->path().string() + "/owner");
+    InstanceInfo info{id, "orphaned", {}};
+    try {
+      auto config = nlohmann::json::parse(ReadFile(it->path().string() + "/bundle/config.json"));
+      const nlohmann::json annotations = config.value("annotations", nlohmann::json::object());
+      for (auto& [k, v] : annotations.items())
+        if (k.rfind("kiln.tag.", 0) == 0 && v.is_string()) info.tags.emplace_back(k.substr(9), v.get<std::string>());
+    } catch (const std::exception&) {
+      // no readable config: no tags to show
+    }
+    if (owner.rfind(kKeptOwner, 0) == 0) {
+      info.state = "kept";
+    } else {
+      std::istringstream in(owner);
+      pid_t pid = 0;
+      std::string start;
+      in >> pid >> start;
+      if (pid > 0 && !start.empty() && ProcessStartTime(pid) == start) info.state = "in use by pid " + std::to_string(pid);
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status RuncProvider::Terminate(const std::string& data_dir, const std::string& id, const std::string& runc) {
+  if (!IsInstanceId(id)) return Status::Invalid("'" + id + "' is not an instance id (i-<17 hex digits>)");
+  std::string dir = data_dir + "/instances/" + id;
+  if (!fs::exists(dir)) return Status::NotFound("no instance " + id + " under " + data_dir);
+  RuncInstance inst(id, dir, runc, data_dir + "/runc", {}, {});
+  return inst.Remove();
+}
+
+std::vector<std::string> RuncProvider::ShellArgv(const std::string& data_dir, const std::string& id,
+                                                 const std::vector<std::string>& command, const std::string& runc) {
+  std::vector<std::string> argv = {runc, "--root", data_dir + "/runc", "exec", "-t", id};
+  if (command.empty()) {
+    argv.insert(argv.end(), {"/bin/sh", "-l"});
+  } else {
+    argv.insert(argv.end(), command.begin(), command.end());
+  }
+  return argv;
 }
 
 }  // namespace kiln::instance

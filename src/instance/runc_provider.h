@@ -30,6 +30,14 @@ struct RuncOptions {
   std::string bash_binary;
 };
 
+// An instance directory and who holds it: "kept" (a failed build instance
+// kept for troubleshooting), "in use by pid N", or "orphaned".
+struct InstanceInfo {
+  std::string id;
+  std::string state;
+  std::vector<std::pair<std::string, std::string>> tags;  // LaunchSpec::tags
+};
+
 class RuncProvider : public InstanceProvider {
  public:
   // Checks the options (binaries exist, data dir creatable).
@@ -41,6 +49,16 @@ class RuncProvider : public InstanceProvider {
   // files. Returns the ids removed.
   static Result<std::vector<std::string>> CleanupOrphans(const std::string& data_dir,
                                                          const std::string& runc = "runc");
+  // The instances under data_dir (kept ones survive CleanupOrphans).
+  static Result<std::vector<InstanceInfo>> ListInstances(const std::string& data_dir);
+  // Terminates instance `id` under data_dir, whoever launched it.
+  static Status Terminate(const std::string& data_dir, const std::string& id,
+                          const std::string& runc = "runc");
+  // argv that opens an interactive shell (or runs `command`) in instance
+  // `id` with a terminal: `runc exec -t`.
+  static std::vector<std::string> ShellArgv(const std::string& data_dir, const std::string& id,
+                                            const std::vector<std::string>& command,
+                                            const std::string& runc = "runc");
 
  private:
   explicit RuncProvider(RuncOptions options) : options_(std::move(options)) {}
@@ -54,5 +72,7 @@ std::string FindHelperBinary(const std::string& name);
 // Where a path inside an instance shows up: the directory Kiln reserves
 // for its own tools, never captured into images.
 inline constexpr const char* kKilnDir = "/opt/kiln";
+// The owner file's content for instances kept on purpose.
+inline constexpr const char* kKeptOwner = "kept";
 
 }  // namespace kiln::instance

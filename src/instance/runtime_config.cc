@@ -62,8 +62,11 @@ Json RuntimeConfig(const RuntimeConfigInput& in) {
       {"memory", {{"limit", in.type.memory_mib * 1024 * 1024}}},
       {"cpu", {{"period", period}, {"quota", static_cast<int64_t>(in.type.vcpus * period)}}},
   };
+  Json annotations = Json::object();
+  for (const auto& [k, v] : in.tags) annotations["kiln.tag." + k] = v;
   return Json{
       {"ociVersion", "1.0.2"},
+      {"annotations", annotations},
       {"process", process},
       {"root", {{"path", in.rootfs}, {"readonly", false}}},
       {"hostname", in.hostname},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@ struct RuntimeConfigInput {
   std::vector<BindMount> mounts;    // Kiln's own and the caller's
   std::vector<std::string> env;     // full process environment
   std::vector<std::string> init_args;  // pid 1
+  std::vector<std::pair<std::string, std::string>> tags;  // -> annotations kiln.tag.<key>
 };
 
 // Namespaces: mount, PID, UTS, IPC, and network unless `network` (then the

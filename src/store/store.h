@@ -88,6 +88,14 @@ class Store {
   // transaction's own writes.
   virtual Status Transaction(const std::function<Status(Store& tx)>& fn) = 0;
 
+  // Runs `fn` with the reads this thread makes through the store meanwhile
+  // grouped into one read transaction: they see one consistent snapshot,
+  // and a backend pays its per-transaction cost (locks, snapshot setup) once
+  // instead of per query. A write made meanwhile ends the snapshot, so later
+  // reads in `fn` see it. Nested calls just run `fn`. The API wraps Get*
+  // and List* operations in it. Default: runs `fn` as is.
+  virtual Status ReadSnapshot(const std::function<Status()>& fn) { return fn(); }
+
   // Small keyed records outside the resource table: idempotency tokens,
   // pagination secrets, schema metadata. `space` names the use.
   virtual Result<std::optional<std::string>> GetValue(const std::string& space,

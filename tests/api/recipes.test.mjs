@@ -176,6 +176,7 @@ test('container recipes: create, get, list, template placeholders, delete', asyn
     ['FROM {{{ imagebuilder:parentImage }}}\n{{{ imagebuilder:components }}}\n', /environments/],
     ['FROM {{{ imagebuilder:parentImage }}}\n{{{ imagebuilder:components }}}\n{{{ imagebuilder:environments }}}\n', /after/],
     ['FROM {{{ imagebuilder:parentImage }}}}\n{{{ imagebuilder:environments }}}\n', /three braces/],
+    ['FROM {{{ imagebuilder:parentImage }}}\n{{{ imagebuilder:environments }}}\nCOPY app /app\n', /line 3: COPY needs a build context/],
   ];
   for (const [template, re] of bad) {
     const e = await errorOf(c.send(new CreateContainerRecipeCommand(containerRecipe({ dockerfileTemplateData: template }))));

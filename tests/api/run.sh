@@ -27,7 +27,7 @@ YAML
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 KILN_ACCESS_KEY_ID=$KILN_TEST_ACCESS_KEY_ID KILN_SECRET_ACCESS_KEY=$KILN_TEST_SECRET_ACCESS_KEY \
 KILN_ACCOUNT_ID=$KILN_TEST_ACCOUNT_ID AWS_ENDPOINT_URL_S3=${KILN_TEST_S3_ENDPOINT:-} \
-  "$bin/kiln" serve --listen "127.0.0.1:$port" --data-dir "$work/data" --config "$work/config.yaml" \
+  "$bin/kiln" serve --no-builds --listen "127.0.0.1:$port" --data-dir "$work/data" --config "$work/config.yaml" \
   >"$work/serve.log" 2>&1 &
 pid=$!
 stop_server() { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }

@@ -41,7 +41,7 @@ rm -rf "$work/example/out"
 echo "== build examples/build/hello.yml"
 check "kiln build succeeds" "$kiln" build "$work/example/hello.yml"
 cp "$work/last.out" "$work/hello.out"; sed 's/^/       /' "$work/hello.out"
-check "progress names stages and steps" grep -q "ok   CreateOutputImage" "$work/hello.out"
+check "progress names stages and steps" grep -q "ok   CreateOutputAMI" "$work/hello.out"
 check_clean "successful build"
 out=$work/example/out/hello-oci
 check "skopeo reads the output layout" skopeo inspect "oci:$out:1.0.0"
@@ -92,6 +92,42 @@ check "umoci unpacks child" umoci unpack --image "$work/child:2.0.0" "$work/chil
 check "deleted file is gone (whiteout)" test ! -e "$work/child-bundle/rootfs/etc/hello/greeting"
 check "recreated dir has the new file (opaque dir)" grep -qx child "$work/child-bundle/rootfs/etc/hello/other"
 check_clean "chained build"
+
+echo "== components by managed name and ARN"
+cat >"$work/example/managed.yml" <<YAML
+name: managed
+version: 1.0.0
+parentImage: busybox
+components:
+  - name: hello-world-linux
+  - path: components/hello-build.yml
+imageTests: {enabled: false}
+YAML
+check "a Kiln-managed component by name builds" "$kiln" build "$work/example/managed.yml"
+cp "$work/last.out" "$work/managed.out"
+check "the managed component ran" grep -q "ok   ApplyBuildComponents *hello-world-linux" "$work/managed.out"
+check_clean "managed-component build"
+cat >"$work/example/unknown.yml" <<YAML
+name: unknown
+version: 1.0.0
+parentImage: busybox
+components:
+  - name: no-such-component
+YAML
+"$kiln" build "$work/example/unknown.yml" >"$work/unknown.out" 2>&1; rc=$?
+check "an unknown managed name exits 2" test "$rc" = 2
+check "the error lists the managed components" grep -q "no Kiln-managed component 'no-such-component' (there are: .*hello-world-linux" "$work/unknown.out"
+cat >"$work/example/arn.yml" <<YAML
+name: byarn
+version: 1.0.0
+parentImage: busybox
+components:
+  - arn: arn:aws:imagebuilder:us-east-1:123456789012:component/x/1.0.0/1
+YAML
+env -u KILN_ENDPOINT "$kiln" build "$work/example/arn.yml" >"$work/arn.out" 2>&1; rc=$?
+check "an ARN without KILN_ENDPOINT exits 2" test "$rc" = 2
+check "the error says to set KILN_ENDPOINT" grep -q "KILN_ENDPOINT" "$work/arn.out"
+check_clean "refused component references"
 
 echo "== failures"
 cat >"$work/example/broken.yml" <<YAML

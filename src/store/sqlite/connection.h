@@ -9,10 +9,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <sqlite3.h>
 
 #include "common/status.h"
+#include "store/sqlite/doc_cache.h"
 
 namespace kiln::store::sqlite {
 
@@ -36,6 +38,8 @@ class Statement {
   Status Run();
 
   std::string Text(int column) const;
+  // The column's text without a copy; valid until the next Step or reset.
+  std::string_view TextView(int column) const;
   int64_t Int(int column) const;
 
  private:
@@ -54,16 +58,22 @@ class Connection {
 
   // Runs SQL text with no results (schema, BEGIN/COMMIT, pragmas).
   Status Exec(const std::string& sql);
+  // Runs a statement with no results through the statement cache (for the
+  // BEGIN / COMMIT of every read snapshot: no SQL compile per request).
+  Status Run(const std::string& sql);
   // Returns the cached prepared statement for `sql`, preparing it once.
   Result<sqlite3_stmt*> Prepare(const std::string& sql);
   // Rows changed by the last statement.
   int Changes() const { return sqlite3_changes(db_); }
   sqlite3* handle() { return db_; }
+  // Parsed documents of rows this connection read recently.
+  DocCache& doc_cache() { return doc_cache_; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::map<std::string, sqlite3_stmt*> cache_;
+  DocCache doc_cache_;
 };
 
 // The Status for a failed SQLite call, naming what was being done.

@@ -47,7 +47,8 @@ constexpr const char* kColumns =
     "arn, kind, account, region, name, version, build, parent, status, created_ms, updated_ms, "
     "doc";
 
-Resource ReadRow(const Statement& st) {
+// `c` is the connection `st` runs on (its document cache decodes doc).
+Resource ReadRow(const Statement& st, Connection& c) {
   Resource r;
   r.arn = st.Text(0);
   r.kind = st.Text(1);
@@ -60,8 +61,7 @@ Resource ReadRow(const Statement& st) {
   r.status = st.Text(8);
   r.created_ms = st.Int(9);
   r.updated_ms = st.Int(10);
-  r.doc = Json::parse(st.Text(11), nullptr, /*allow_exceptions=*/false);
-  if (r.doc.is_discarded()) r.doc = Json::object();
+  r.doc = c.doc_cache().Parse(r.arn, st.TextView(11));
   return r;
 }
 
@@ -82,6 +82,15 @@ void BindRow(Statement& st, const Resource& r) {
   st.Bind(12, r.doc.dump());
   st.Bind(13, VersionSortKey(r.version));
 }
+
+// This thread's ReadSnapshot, if one is running: the store it belongs to,
+// the pinned reader and whether a read transaction is open on it.
+struct Snapshot {
+  const void* store = nullptr;
+  Connection* conn = nullptr;
+  bool open = false;
+};
+thread_local Snapshot t_snapshot;
 
 Status CheckResource(const Resource& r) {
   if (r.arn.empty()) return Status::Invalid("store: a resource needs an ARN");
@@ -146,26 +155,61 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& dir, i
 
 Status SqliteStore::WithWriter(const std::function<Status(Connection&)>& fn) {
   if (InTransactionOnThisThread()) return fn(*writer_);
+  EndSnapshotForWrite();
   std::lock_guard<std::mutex> lock(writer_mu_);
   return fn(*writer_);
 }
 
-Status SqliteStore::WithReader(const std::function<Status(Connection&)>& fn) {
-  if (InTransactionOnThisThread()) return fn(*writer_);
-  Connection* conn = nullptr;
-  {
-    std::unique_lock<std::mutex> lock(pool_mu_);
-    pool_cv_.wait(lock, [&] { return !free_readers_.empty(); });
-    conn = free_readers_.back();
-    free_readers_.pop_back();
-  }
-  Status s = fn(*conn);
+Connection* SqliteStore::AcquireReader() {
+  std::unique_lock<std::mutex> lock(pool_mu_);
+  pool_cv_.wait(lock, [&] { return !free_readers_.empty(); });
+  Connection* conn = free_readers_.back();
+  free_readers_.pop_back();
+  return conn;
+}
+
+void SqliteStore::ReleaseReader(Connection* conn) {
   {
     std::lock_guard<std::mutex> lock(pool_mu_);
     free_readers_.push_back(conn);
   }
   pool_cv_.notify_one();
+}
+
+void SqliteStore::EndSnapshotForWrite() {
+  if (t_snapshot.store != this || !t_snapshot.open) return;
+  (void)t_snapshot.conn->Run("COMMIT");  // read-only: nothing to lose
+  t_snapshot.open = false;
+}
+
+Status SqliteStore::WithReader(const std::function<Status(Connection&)>& fn) {
+  if (InTransactionOnThisThread()) return fn(*writer_);
+  if (t_snapshot.store == this) {
+    if (!t_snapshot.open) {
+      KILN_RETURN_IF_ERROR(t_snapshot.conn->Run("BEGIN"));
+      t_snapshot.open = true;
+    }
+    return fn(*t_snapshot.conn);
+  }
+  Connection* conn = AcquireReader();
+  Status s = fn(*conn);
+  ReleaseReader(conn);
   return s;
+}
+
+Status SqliteStore::ReadSnapshot(const std::function<Status()>& fn) {
+  if (InTransactionOnThisThread() || t_snapshot.store != nullptr) return fn();
+  // Undone on every exit, an exception from `fn` included.
+  struct Pin {
+    SqliteStore* store;
+    explicit Pin(SqliteStore* s) : store(s) { t_snapshot = Snapshot{s, s->AcquireReader(), false}; }
+    ~Pin() {
+      if (t_snapshot.open) (void)t_snapshot.conn->Run("COMMIT");
+      store->ReleaseReader(t_snapshot.conn);
+      t_snapshot = Snapshot{};
+    }
+  } pin(this);
+  return fn();
 }
 
 Status SqliteStore::Atomically(const std::function<Status(Connection&)>& fn) {
@@ -186,6 +230,7 @@ Status SqliteStore::Transaction(const std::function<Status(Store& tx)>& fn) {
     --savepoint_depth_;
     return s;
   }
+  EndSnapshotForWrite();
   std::lock_guard<std::mutex> lock(writer_mu_);
   // IMMEDIATE takes the file's write lock up front, so a transaction never
   // fails half-way because another process started writing.
@@ -261,7 +306,7 @@ Result<Resource> SqliteStore::Get(const std::string& arn) {
     Statement st(raw);
     st.Bind(1, arn);
     KILN_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (row) found = ReadRow(st);
+    if (row) found = ReadRow(st, c);
     return Status::Ok();
   }));
   if (!found) return Status::NotFound("resource not found: " + arn);
@@ -307,7 +352,7 @@ Result<ListPage> SqliteStore::List(const ListQuery& q) {
         page.more = true;
         break;
       }
-      page.items.push_back(ReadRow(st));
+      page.items.push_back(ReadRow(st, c));
     }
     return Status::Ok();
   }));
@@ -385,7 +430,7 @@ Result<std::optional<Resource>> SqliteStore::Claim(const std::string& kind,
       st.Bind(2, from_status);
       KILN_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return Status::Ok();
-      claimed = ReadRow(st);
+      claimed = ReadRow(st, c);
     }
     claimed->status = to_status;
     claimed->updated_ms = NowMillis();

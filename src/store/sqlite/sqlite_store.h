@@ -47,6 +47,9 @@ class SqliteStore : public Store {
   Status DeleteValue(const std::string& space, const std::string& key) override;
   Result<std::optional<Resource>> Claim(const std::string& kind, const std::string& from_status,
                                         const std::string& to_status) override;
+  // Pins one pooled reader to this thread and keeps a read transaction
+  // open on it across the reads `fn` makes (see Store::ReadSnapshot).
+  Status ReadSnapshot(const std::function<Status()>& fn) override;
 
  private:
   SqliteStore() = default;
@@ -57,7 +60,8 @@ class SqliteStore : public Store {
   // Runs `fn` on the writer connection (the open transaction's, when this
   // thread has one; otherwise under the writer lock).
   Status WithWriter(const std::function<Status(Connection&)>& fn);
-  // Runs `fn` on a pooled reader (or on this thread's transaction).
+  // Runs `fn` on a pooled reader (or on this thread's transaction, or on
+  // this thread's read snapshot).
   Status WithReader(const std::function<Status(Connection&)>& fn);
   // Runs `fn` atomically on the writer: a SAVEPOINT inside an open
   // transaction, else BEGIN IMMEDIATE ... COMMIT.
@@ -67,6 +71,12 @@ class SqliteStore : public Store {
   std::mutex writer_mu_;
   std::atomic<std::thread::id> tx_owner_{};
   int savepoint_depth_ = 0;  // only touched by the transaction's thread
+
+  Connection* AcquireReader();
+  void ReleaseReader(Connection* conn);
+  // Ends this thread's open snapshot transaction before a write, so the
+  // reads after the write see it.
+  void EndSnapshotForWrite();
 
   std::vector<std::unique_ptr<Connection>> readers_;
   std::vector<Connection*> free_readers_;

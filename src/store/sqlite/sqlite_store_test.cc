@@ -308,5 +308,59 @@ TEST_F(SqliteStoreTest, IdempotencyAndPagingHelpersWorkOnSqlite) {
             "InvalidPaginationTokenException");
 }
 
+TEST_F(SqliteStoreTest, DocumentCacheNeverServesAStaleDocument) {
+  Resource r = Component("111111111111", "cached", "1.0.0");
+  ASSERT_TRUE(store_->Insert(r).ok());
+  for (int i = 0; i < 3; ++i) {  // warm every pooled reader's cache
+    EXPECT_EQ(store_->Get(r.arn)->doc["name"], "cached");
+  }
+  // Changed by a second store on the same file (as another process would).
+  auto other = OpenSqliteStore(dir_.string());
+  ASSERT_TRUE(other.ok());
+  r.doc["description"] = "changed elsewhere";
+  ASSERT_TRUE((*other)->Update(r).ok());
+  for (int i = 0; i < 6; ++i) {
+    auto got = store_->Get(r.arn);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->doc.value("description", ""), "changed elsewhere");
+  }
+  ListQuery q;
+  q.kind = "component";
+  auto page = store_->List(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].doc.value("description", ""), "changed elsewhere");
+}
+
+TEST_F(SqliteStoreTest, ReadSnapshotIsConsistentAndSeesItsOwnWrites) {
+  Resource a = Component("111111111111", "snap", "1.0.0");
+  ASSERT_TRUE(store_->Insert(a).ok());
+  Status s = store_->ReadSnapshot([&]() -> Status {
+    EXPECT_TRUE(store_->Get(a.arn).ok());
+    // Another thread's write after the snapshot began is not visible...
+    std::thread writer([&] {
+      Resource b = Component("111111111111", "snap", "2.0.0");
+      EXPECT_TRUE(store_->Insert(b).ok());
+    });
+    writer.join();
+    ListQuery q;
+    q.kind = "component";
+    EXPECT_EQ(store_->List(q)->items.size(), 1u);
+    // ...but this thread's own write is, and so is everything before it.
+    Resource c = Component("111111111111", "snap", "3.0.0");
+    EXPECT_TRUE(store_->Insert(c).ok());
+    EXPECT_EQ(store_->List(q)->items.size(), 3u);
+    // Nested snapshots just run.
+    return store_->ReadSnapshot([&]() -> Status { return store_->Get(c.arn).status(); });
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  // Afterwards every pooled reader is free again.
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.emplace_back([&] { EXPECT_TRUE(store_->Get(a.arn).ok()); });
+  }
+  for (auto& t : readers) t.join();
+}
+
 }  // namespace
 }  // namespace kiln::store
