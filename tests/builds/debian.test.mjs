@@ -14,8 +14,10 @@ let rootfs;
 before(async () => {
   await server.start();
   rootfs = path.join(server.dir, 'debian-rootfs');
-  // minbase from the configured mirror; fails loudly when it is unreachable.
-  execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', 'bookworm', rootfs], { stdio: 'pipe', timeout: 300000 });
+  // minbase from the configured mirror (made once per test run, shared with
+  // tests/updateos); fails loudly when the mirror is unreachable.
+  execFileSync('bash', ['-c', 'source "$0/lib/debian_root.sh" && debian_root "$1"', path.resolve('.'), rootfs],
+    { stdio: 'pipe', timeout: 600000 });
 });
 after(async () => {
   await server.stop();

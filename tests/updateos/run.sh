@@ -61,7 +61,8 @@ done
 # ------------------------------------------------------------ parent image
 rootfs=$work/rootfs
 start=$SECONDS
-if ! "$root/examples/build/make-debian-base.sh" "$rootfs" >"$work/mmdebstrap.log" 2>&1; then
+source "$root/tests/lib/debian_root.sh"  # one mmdebstrap per test run, shared
+if ! debian_root "$rootfs" 2>"$work/mmdebstrap.log"; then
   bad "debian base" "make-debian-base.sh failed"; sed 's/^/       /' "$work/mmdebstrap.log" | tail -20; finish
 fi
 ok "debian base: mmdebstrap minbase bookworm ($((SECONDS - start)) s)"
