@@ -1,50 +1,48 @@
 #include "common/process.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "common/time.h"
 
 extern char** environ;
 
-namespace kiln {
+namespace kiln::host {
 namespace {
 
-// How long to keep reading after the child exited, for output still buffered
-// in the pipes. Background processes the script left running may keep the
-// pipes open forever; we stop reading rather than wait for them.
-constexpr int kDrainGraceMs = 200;
-
-struct Pipe {
-  int fd[2] = {-1, -1};
-  ~Pipe() {
-    for (int f : fd)
-      if (f >= 0) close(f);
-  }
-  void CloseRead() { if (fd[0] >= 0) { close(fd[0]); fd[0] = -1; } }
-  void CloseWrite() { if (fd[1] >= 0) { close(fd[1]); fd[1] = -1; } }
-};
-
-std::vector<char*> CStrings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (const std::string& s : v) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
+void Append(std::string* out, std::string_view data, size_t limit) {
+  out->append(data);
+  if (out->size() > limit) out->erase(0, out->size() - limit);
 }
 
-void KillGroup(pid_t pid) {
-  // The child is its own group leader, so -pid names the whole group.
-  if (kill(-pid, SIGKILL) != 0) kill(pid, SIGKILL);
+void CloseFd(int* fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+std::string Quote(const std::vector<std::string>& argv) {
+  std::string s;
+  for (auto& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
 }
 
 }  // namespace
+
+std::string LastLines(std::string_view text, int lines) {
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  size_t pos = text.size();
+  for (int i = 0; i < lines; i++) {
+    size_t nl = text.rfind('\n', pos == 0 ? 0 : pos - 1);
+    if (nl == std::string_view::npos || pos == 0) return std::string(text);
+    pos = nl;
+  }
+  return std::string(text.substr(pos + 1));
+}
 
 std::string TrimTrailingNewlines(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -52,122 +50,176 @@ std::string TrimTrailingNewlines(std::string s) {
 }
 
 Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
-  if (spec.argv.empty()) return Status::Invalid("no program to run");
-  Pipe out, err;
-  if (pipe2(out.fd, O_CLOEXEC) != 0 || pipe2(err.fd, O_CLOEXEC) != 0)
+  if (spec.argv.empty()) return Status::Invalid("RunProcess: empty argv");
+  // `failed` carries exec's errno from the child; O_CLOEXEC closes it on a
+  // successful exec, so an empty read means the program started.
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, failed[2] = {-1, -1};
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+      pipe2(failed, O_CLOEXEC) != 0) {
+    for (int* p : {in, out, err, failed}) { CloseFd(&p[0]); CloseFd(&p[1]); }
     return Status::IOError(std::string("pipe: ") + strerror(errno));
+  }
+  // Everything the child needs is built before fork: after it, only
+  // async-signal-safe calls.
+  std::vector<char*> argv, envp;
+  for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  char** child_env = spec.env.empty() ? environ : envp.data();
+  const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
 
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err.fd[1], 2);
-  if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETSIGMASK);
+  int file_fd = -1;
+  if (!spec.output_file.empty()) {
+    file_fd = open(spec.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (file_fd < 0) {
+      for (int* p : {in, out, err, failed}) { CloseFd(&p[0]); CloseFd(&p[1]); }
+      return Status::IOError("open " + spec.output_file + ": " + strerror(errno));
+    }
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    CloseFd(&file_fd);
+    for (int* p : {in, out, err, failed}) { CloseFd(&p[0]); CloseFd(&p[1]); }
+    return Status::IOError(std::string("fork: ") + strerror(errno));
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, nullptr);
+    for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP}) signal(s, SIG_DFL);
+    dup2(in[0], 0);
+    dup2(file_fd >= 0 ? file_fd : out[1], 1);
+    dup2(file_fd >= 0 ? file_fd : err[1], 2);
+    if (cwd && chdir(cwd) != 0) {
+      int e = errno;
+      (void)!write(failed[1], &e, sizeof e);
+      _exit(126);
+    }
+    execvpe(argv[0], argv.data(), child_env);
+    int e = errno;
+    (void)!write(failed[1], &e, sizeof e);
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also from the parent: no race with a kill below
+  CloseFd(&failed[1]);
+  int exec_errno = 0;
+  ssize_t got_errno;
+  do got_errno = read(failed[0], &exec_errno, sizeof exec_errno);
+  while (got_errno < 0 && errno == EINTR);
+  CloseFd(&failed[0]);
+  if (got_errno == sizeof exec_errno) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CloseFd(&file_fd);
+    for (int* p : {in, out, err}) { CloseFd(&p[0]); CloseFd(&p[1]); }
+    if (cwd && access(cwd, X_OK) != 0) return Status::NotFound("cannot start '" + spec.argv[0] + "': directory " + spec.cwd + ": " + strerror(exec_errno));
+    return Status(exec_errno == ENOENT ? Code::kNotFound : Code::kIOError,
+                  "cannot start '" + spec.argv[0] + "': " + strerror(exec_errno));
+  }
+  CloseFd(&in[0]);
+  CloseFd(&out[1]);
+  CloseFd(&err[1]);
+  if (file_fd >= 0) {
+    CloseFd(&file_fd);
+    CloseFd(&out[0]);
+    CloseFd(&err[0]);
+  }
+  if (spec.stdin_data.empty()) CloseFd(&in[1]);
+  else fcntl(in[1], F_SETFL, O_NONBLOCK);
 
-  auto argv = CStrings(spec.argv);
-  std::vector<char*> envp;
-  if (!spec.env.empty()) envp = CStrings(spec.env);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(),
-                        spec.env.empty() ? environ : envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0)
-    return Status::IOError("cannot start '" + spec.argv[0] + "': " + strerror(rc));
-  out.CloseWrite();
-  err.CloseWrite();
-
-  ProcessResult res;
+  ProcessResult result;
+  size_t written = 0;
+  const int64_t start = MonotonicMillis();
+  int64_t group_kill_at = -1;  // after a timeout: when the process group gets SIGKILL
+  bool group_killed = false;
+  int64_t kill_deadline = -1;  // after a timeout kill: stop waiting for EOF here
+  char buf[65536];
+  while (out[0] >= 0 || err[0] >= 0) {
+    pollfd fds[3];
+    int n = 0, idx_out = -1, idx_err = -1, idx_in = -1;
+    if (out[0] >= 0) { idx_out = n; fds[n++] = {out[0], POLLIN, 0}; }
+    if (err[0] >= 0) { idx_err = n; fds[n++] = {err[0], POLLIN, 0}; }
+    if (in[1] >= 0) { idx_in = n; fds[n++] = {in[1], POLLOUT, 0}; }
+    int wait_ms = 200;
+    int rc = poll(fds, n, wait_ms);
+    if (rc < 0 && errno != EINTR) break;
+    const int64_t now = MonotonicMillis();
+    bool cancel = !result.timed_out && !result.cancelled && spec.cancelled && spec.cancelled();
+    bool expired = !result.timed_out && !result.cancelled && spec.timeout_ms >= 0 && now - start > spec.timeout_ms;
+    if (cancel || expired) {
+      (cancel ? result.cancelled : result.timed_out) = true;
+      // With a hook, the child gets a grace period to exit by itself once
+      // the hook killed its real work (runc exec must reap what it started).
+      if (spec.on_timeout) spec.on_timeout(pid);
+      group_kill_at = spec.on_timeout ? now + 2000 : now;
+      kill_deadline = group_kill_at + 3000;
+    }
+    if (group_kill_at >= 0 && now >= group_kill_at && !group_killed) {
+      kill(-pid, SIGKILL);
+      group_killed = true;
+    }
+    if (kill_deadline >= 0 && now > kill_deadline) break;  // grandchildren hold the pipes
+    if (rc <= 0) continue;
+    auto drain = [&](int idx, int* fd, Stream s, std::string* sink) {
+      if (idx < 0 || !(fds[idx].revents & (POLLIN | POLLHUP | POLLERR))) return;
+      ssize_t got = read(*fd, buf, sizeof buf);
+      if (got <= 0) { if (got == 0 || errno != EINTR) CloseFd(fd); return; }
+      std::string_view chunk(buf, static_cast<size_t>(got));
+      Append(sink, chunk, spec.capture_limit);
+      if (spec.on_output) spec.on_output(s, chunk);
+    };
+    drain(idx_out, &out[0], Stream::kStdout, &result.stdout_data);
+    drain(idx_err, &err[0], Stream::kStderr, &result.stderr_data);
+    if (idx_in >= 0 && (fds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = write(in[1], spec.stdin_data.data() + written, spec.stdin_data.size() - written);
+      if (w > 0) written += static_cast<size_t>(w);
+      if (w < 0 && errno != EAGAIN && errno != EINTR) CloseFd(&in[1]);
+      if (written == spec.stdin_data.size()) CloseFd(&in[1]);
+    }
+  }
+  CloseFd(&in[1]);
+  CloseFd(&out[0]);
+  CloseFd(&err[0]);
   int status = 0;
-  bool exited = false;
-  int64_t drain_until = -1;
-  char buf[16384];
-  while (out.fd[0] >= 0 || err.fd[0] >= 0) {
-    int64_t now = MonotonicMillis();
-    if (!exited) {
-      if (spec.deadline_ms >= 0 && now >= spec.deadline_ms) {
-        res.timed_out = true;
-        KillGroup(pid);
-      } else if (spec.cancelled && spec.cancelled()) {
-        res.cancelled = true;
-        KillGroup(pid);
-      }
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        exited = true;
-        drain_until = now + kDrainGraceMs;
-      }
-    } else if (now >= drain_until || res.timed_out || res.cancelled) {
-      break;
+  for (;;) {  // the deadline still holds while waiting for the exit itself
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid || (w < 0 && errno != EINTR)) break;
+    const int64_t now = MonotonicMillis();
+    bool cancel = !result.timed_out && !result.cancelled && spec.cancelled && spec.cancelled();
+    bool expired = !result.timed_out && !result.cancelled && spec.timeout_ms >= 0 && now - start > spec.timeout_ms;
+    if (cancel || expired) {
+      (cancel ? result.cancelled : result.timed_out) = true;
+      if (spec.on_timeout) spec.on_timeout(pid);
+      group_kill_at = spec.on_timeout ? now + 2000 : now;
     }
-    int wait_ms = 100;
-    if (!exited && spec.deadline_ms >= 0)
-      wait_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(wait_ms, spec.deadline_ms - now)));
-    if (exited) wait_ms = static_cast<int>(std::max<int64_t>(0, drain_until - now));
-    pollfd fds[2];
-    int n = 0;
-    int which[2];
-    if (out.fd[0] >= 0) { fds[n] = {out.fd[0], POLLIN, 0}; which[n++] = 1; }
-    if (err.fd[0] >= 0) { fds[n] = {err.fd[0], POLLIN, 0}; which[n++] = 2; }
-    int pr = poll(fds, n, wait_ms);
-    if (pr < 0 && errno != EINTR) break;
-    for (int i = 0; i < n && pr > 0; ++i) {
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      Pipe& p = which[i] == 1 ? out : err;
-      ssize_t got = read(p.fd[0], buf, sizeof buf);
-      if (got <= 0) {
-        if (got < 0 && errno == EINTR) continue;
-        p.CloseRead();
-        continue;
-      }
-      if (spec.console) spec.console->write(buf, got);
-      if (which[i] == 1 && spec.capture_stdout && res.stdout_text.size() < spec.max_capture)
-        res.stdout_text.append(buf, std::min<size_t>(got, spec.max_capture - res.stdout_text.size()));
+    if (group_kill_at >= 0 && now >= group_kill_at && !group_killed) {
+      kill(-pid, SIGKILL);
+      group_killed = true;
     }
-    // When both pipes reached EOF before we saw the exit, loop ends; reap below.
+    usleep(2000);
   }
-  if (!exited) {
-    // Pipes closed: the child has exited or is about to. Still honour the
-    // deadline and cancellation while waiting for it; the first checks come
-    // quickly because the exit usually follows EOF within microseconds.
-    useconds_t nap = 20;
-    while (true) {
-      pid_t w = waitpid(pid, &status, WNOHANG);
-      if (w == pid) break;
-      if (w < 0 && errno != EINTR) break;
-      int64_t now = MonotonicMillis();
-      if (!res.timed_out && spec.deadline_ms >= 0 && now >= spec.deadline_ms) {
-        res.timed_out = true;
-        KillGroup(pid);
-      } else if (!res.cancelled && spec.cancelled && spec.cancelled()) {
-        res.cancelled = true;
-        KillGroup(pid);
-      }
-      usleep(nap);
-      nap = std::min<useconds_t>(nap * 2, 5000);
-    }
-  }
-  if (spec.console) spec.console->flush();
   if (WIFEXITED(status)) {
-    res.exit_code = WEXITSTATUS(status);
+    result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
-    res.term_signal = WTERMSIG(status);
-    res.exit_code = 128 + res.term_signal;
+    result.term_signal = WTERMSIG(status);
+    result.exit_code = 128 + result.term_signal;
   }
-  return res;
+  return result;
 }
 
-}  // namespace kiln
+Result<ProcessResult> RunChecked(const std::vector<std::string>& argv, int64_t timeout_ms) {
+  ProcessSpec spec;
+  spec.argv = argv;
+  spec.timeout_ms = timeout_ms;
+  KILN_ASSIGN_OR_RETURN(ProcessResult r, RunProcess(spec));
+  if (r.timed_out) return Status::Timeout("'" + Quote(argv) + "' timed out");
+  if (r.exit_code != 0) {
+    return Status::IOError("'" + Quote(argv) + "' exited " + std::to_string(r.exit_code) + ": " +
+                           LastLines(r.stderr_data.empty() ? r.stdout_data : r.stderr_data, 5));
+  }
+  return r;
+}
+
+}  // namespace kiln::host

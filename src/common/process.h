@@ -1,49 +1,69 @@
-// Child-process runner used by command modules (ExecuteBash, ExecuteBinary,
-// UpdateOS, ...).
-//
-// The child runs in its own process group (so a timeout or cancellation can
-// kill everything it started), with stdin from /dev/null. Its stdout and
-// stderr are streamed, in arrival order, to `console` while it runs; stdout
-// is also captured for the step's `stdout` output.
+// Running a child process: argv, environment, stdin data, captured stdout and
+// stderr (also streamed to a callback), a timeout and cancellation. The one
+// process runner of Kiln: kiln-toe's command modules (ExecuteBash,
+// ExecuteBinary, UpdateOS) and the host side (runc, mkfs.ext4, qemu-img, …)
+// both use it. Never throws; never leaves the child running: on timeout or
+// cancel its whole process group is killed (or the caller's `on_timeout`
+// hook runs first, for children such as `runc exec` whose real work lives
+// outside their process group). The child gets default signal handling and
+// its own process group.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
 
-namespace kiln {
+namespace kiln::host {
+
+enum class Stream { kStdout, kStderr };
 
 struct ProcessSpec {
-  std::vector<std::string> argv;  // argv[0] is looked up on PATH when it has no '/'
-  // Complete environment ("NAME=value"); empty means inherit this process's.
-  std::vector<std::string> env;
-  std::string cwd;                // empty = current directory
-  int64_t deadline_ms = -1;       // MonotonicMillis() deadline, -1 = none
-  std::function<bool()> cancelled;  // polled a few times a second; may be empty
-  std::ostream* console = nullptr;  // stdout+stderr stream here (may be null)
-  bool capture_stdout = true;
-  // Bytes of stdout kept in ProcessResult::stdout_text; the rest still
-  // reaches `console`. Protects memory against runaway output.
-  size_t max_capture = 64 << 20;
+  std::vector<std::string> argv;     // argv[0] is looked up in PATH
+  std::vector<std::string> env;      // "K=V"; empty means inherit ours
+  std::string cwd;                   // empty means ours
+  std::string stdin_data;            // written to the child's stdin, then closed
+  int64_t timeout_ms = -1;           // -1: no deadline
+  // Called with each chunk of output as it arrives (from this thread).
+  std::function<void(Stream, std::string_view)> on_output;
+  // Polled a few times a second; returning true stops the child exactly as a
+  // timeout does (result.cancelled instead of timed_out).
+  std::function<bool()> cancelled;
+  // Runs once when the deadline passes, before the process group is killed.
+  std::function<void(int pid)> on_timeout;
+  // When set, stdout and stderr go to this file (appended) instead of being
+  // captured: for children that hand their stdio to long-lived daemons
+  // (`runc run -d`), whose open pipes would otherwise never reach EOF.
+  std::string output_file;
+  // Captured output keeps at most this many bytes per stream (the tail).
+  size_t capture_limit = 8 << 20;
 };
 
 struct ProcessResult {
-  int exit_code = -1;      // exit status, or 128+signal when killed by a signal
-  int term_signal = 0;     // the signal that ended it, 0 if it exited
-  bool timed_out = false;  // killed because the deadline passed
-  bool cancelled = false;  // killed because `cancelled()` became true
-  std::string stdout_text;
+  int exit_code = -1;        // exit status, or 128+signal when killed by one
+  bool timed_out = false;
+  bool cancelled = false;
+  int term_signal = 0;       // the signal that ended it, 0 if it exited
+  std::string stdout_data;   // tail of stdout (see capture_limit)
+  std::string stderr_data;   // tail of stderr
 };
 
-// Runs the process to completion. A Status error means it could not be
-// started (e.g. no such program); a non-zero exit is reported in the result.
+// Runs the process to completion. A non-zero exit is NOT an error here (see
+// exit_code); errors are failures to start it (no such program, not
+// executable: the message names it) or to talk to it.
 Result<ProcessResult> RunProcess(const ProcessSpec& spec);
+
+// Runs argv with no input and a deadline; OK only when it exits 0, else an
+// IOError naming the command and quoting its stderr.
+Result<ProcessResult> RunChecked(const std::vector<std::string>& argv, int64_t timeout_ms = 120000);
+
+// The last `lines` lines of `text`.
+std::string LastLines(std::string_view text, int lines);
 
 // Removes trailing '\n' and '\r' characters (how step stdout is reported).
 std::string TrimTrailingNewlines(std::string s);
 
-}  // namespace kiln
+}  // namespace kiln::host

@@ -13,7 +13,7 @@
 #include "engine/sanitize_script.h"
 #include "image/digest.h"
 #include "instance/mounts.h"
-#include "instance/process.h"
+#include "common/process.h"
 
 namespace kiln::engine {
 using namespace kiln::host;  // LastLines, Stream

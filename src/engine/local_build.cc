@@ -10,7 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "instance/mounts.h"
-#include "instance/process.h"
+#include "common/process.h"
 #include "toe/document_source.h"
 #include "instance/runc_provider.h"
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "instance/process.h"
+#include "common/process.h"
 
 namespace kiln::image {
 using namespace kiln::host;  // RunProcess & co. (instance/process.h)

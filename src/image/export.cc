@@ -13,7 +13,7 @@
 
 #include "image/digest.h"
 #include "instance/mounts.h"
-#include "instance/process.h"
+#include "common/process.h"
 
 namespace kiln::image {
 using namespace kiln::host;  // RunProcess & co. (instance/process.h)

@@ -17,7 +17,7 @@
 #include "image/layer.h"
 #include "image/store.h"
 #include "instance/mounts.h"
-#include "instance/process.h"
+#include "common/process.h"
 
 namespace kiln::image {
 using namespace kiln::host;  // RunProcess & co. (instance/process.h)

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "instance/process.h"
+#include "common/process.h"
 
 namespace kiln::instance {
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/process.h"
+#include "toe/modules/command_result.h"
 #include "toe/modules/module_base.h"
 #include "toe/modules/modules.h"
 
@@ -201,17 +202,12 @@ class UpdateOSModule : public NamedModule {
   }
 
   static Status RunOne(const update_os::Command& argv, StepContext& ctx, std::string* out) {
-    ProcessSpec spec;
-    spec.argv = argv;
-    spec.env = ctx.env;
+    host::ProcessSpec spec = StepProcess(argv, ctx, /*stream=*/out == nullptr);
     if (spec.env.empty()) {
       for (char** e = environ; *e; ++e) spec.env.emplace_back(*e);
     }
     spec.env.push_back("DEBIAN_FRONTEND=noninteractive");
-    spec.deadline_ms = ctx.deadline_ms;
-    spec.cancelled = ctx.cancelled;
-    spec.console = out ? nullptr : ctx.console;
-    KILN_ASSIGN_OR_RETURN(ProcessResult r, RunProcess(spec));
+    KILN_ASSIGN_OR_RETURN(host::ProcessResult r, host::RunProcess(spec));
     std::string cmd;
     for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
     if (r.timed_out) return Status::Timeout("UpdateOS: '" + cmd + "' did not finish before the step's timeout");
@@ -219,7 +215,7 @@ class UpdateOSModule : public NamedModule {
     if (r.exit_code != 0) {
       return Status::IOError("UpdateOS: '" + cmd + "' failed with exit code " + std::to_string(r.exit_code));
     }
-    if (out) *out = r.stdout_text;
+    if (out) *out = r.stdout_data;
     return Status::Ok();
   }
 };

@@ -1,5 +1,9 @@
 #include "toe/modules/command_result.h"
 
+#include <algorithm>
+
+#include "common/time.h"
+
 namespace kiln::toe {
 namespace {
 
@@ -23,21 +27,32 @@ std::string JsonFailureMessage(const std::string& out) {
 
 }  // namespace
 
-ModuleResult RunCommandStep(const std::vector<std::string>& argv, StepContext& ctx, int reboot_code) {
-  ModuleResult res;
-  ProcessSpec spec;
+host::ProcessSpec StepProcess(const std::vector<std::string>& argv, const StepContext& ctx, bool stream) {
+  host::ProcessSpec spec;
   spec.argv = argv;
   spec.env = ctx.env;
-  spec.deadline_ms = ctx.deadline_ms;
+  if (ctx.deadline_ms >= 0) spec.timeout_ms = std::max<int64_t>(0, ctx.deadline_ms - MonotonicMillis());
   spec.cancelled = ctx.cancelled;
-  spec.console = ctx.console;
-  auto r = RunProcess(spec);
+  spec.capture_limit = 64 << 20;  // step stdout becomes an output; keep plenty
+  if (stream && ctx.console) {
+    std::ostream* console = ctx.console;
+    spec.on_output = [console](host::Stream, std::string_view data) {
+      console->write(data.data(), static_cast<std::streamsize>(data.size()));
+      console->flush();
+    };
+  }
+  return spec;
+}
+
+ModuleResult RunCommandStep(const std::vector<std::string>& argv, StepContext& ctx, int reboot_code) {
+  ModuleResult res;
+  auto r = host::RunProcess(StepProcess(argv, ctx));
   if (!r.ok()) {
     res.status = r.status();
     return res;
   }
   res.exit_code = r->exit_code;
-  res.outputs = {{"stdout", TrimTrailingNewlines(r->stdout_text)}};
+  res.outputs = {{"stdout", host::TrimTrailingNewlines(r->stdout_data)}};
   if (r->timed_out) {
     res.status = Status::Timeout("the step timed out; the command was stopped");
   } else if (r->cancelled) {
@@ -47,7 +62,7 @@ ModuleResult RunCommandStep(const std::vector<std::string>& argv, StepContext& c
   } else if (r->term_signal != 0) {
     res.status = Status::IOError("the command was killed by signal " + std::to_string(r->term_signal));
   } else if (r->exit_code != 0) {
-    std::string msg = JsonFailureMessage(r->stdout_text);
+    std::string msg = JsonFailureMessage(r->stdout_data);
     res.status = Status::IOError(msg.empty() ? "the command exited with status " + std::to_string(r->exit_code)
                                              : msg + " (exit status " + std::to_string(r->exit_code) + ")");
   }

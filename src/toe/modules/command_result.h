@@ -16,4 +16,9 @@ namespace kiln::toe {
 // (the guide's error_exit idiom), that message is used.
 ModuleResult RunCommandStep(const std::vector<std::string>& argv, StepContext& ctx, int reboot_code);
 
+// A process spec for a step: its environment, the time left before its
+// deadline, cancellation, and stdout+stderr streamed to the step's console
+// (when `stream` and the step has one).
+host::ProcessSpec StepProcess(const std::vector<std::string>& argv, const StepContext& ctx, bool stream = true);
+
 }  // namespace kiln::toe
