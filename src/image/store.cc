@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <set>
 
+#include "common/hash.h"
 #include "common/time.h"
 #include "image/busybox_root.h"
 #include "image/digest.h"
@@ -287,6 +289,9 @@ Result<Image> ImageStore::ImportRootfs(const std::string& dir, const std::string
 }
 
 Result<Image> ImageStore::Busybox() {
+  // Concurrent builds (worker threads) make it once, not once each.
+  static std::mutex creating;
+  std::lock_guard<std::mutex> lock(creating);
   auto existing = Get("busybox:latest");
   if (existing.ok()) return existing;
   KILN_ASSIGN_OR_RETURN(std::string tmp, TempDir());
@@ -365,7 +370,9 @@ Result<std::vector<std::string>> ImageStore::LayerDirs(const Image& image) {
     std::string dir = data_ + "/layers/" + DigestHex(l.diff_id);
     if (!fs::is_directory(dir)) {
       // Unpack beside it and rename: a half-unpacked layer is never used.
-      std::string tmp = data_ + "/layers/.unpack-" + DigestHex(l.diff_id).substr(0, 12) + "-" + std::to_string(getpid());
+      // Unique per call: builds in other threads may unpack the same layer.
+      std::string tmp = data_ + "/layers/.unpack-" + DigestHex(l.diff_id).substr(0, 12) + "-" +
+                        std::to_string(getpid()) + "-" + RandomHex(4);
       std::error_code ec;
       fs::remove_all(tmp, ec);
       fs::create_directories(tmp, ec);

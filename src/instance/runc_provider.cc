@@ -2,12 +2,15 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <sstream>
 
 #include "common/log.h"
@@ -232,10 +235,11 @@ class RuncInstance : public Instance {
 }  // namespace
 
 std::string NewInstanceId() {
-  static std::mt19937_64 rng(std::random_device{}());
+  // arc4random is thread-safe (builds launch instances from several worker
+  // threads at once; a shared unlocked generator gave two of them one id).
   static const char* hex = "0123456789abcdef";
   std::string id = "i-";
-  for (int i = 0; i < 17; i++) id.push_back(hex[rng() % 16]);
+  for (int i = 0; i < 17; i++) id.push_back(hex[arc4random_uniform(16)]);
   return id;
 }
 
@@ -296,9 +300,18 @@ Result<std::unique_ptr<Instance>> RuncProvider::Launch(const LaunchSpec& spec) {
       return Status::Invalid("launch: mount path '" + m.path + "' must be absolute");
     }
   }
-  std::string id = NewInstanceId();
-  std::string dir = options_.data_dir + "/instances/" + id;
   std::error_code ec;
+  fs::create_directories(options_.data_dir + "/instances", ec);
+  // The instance directory is created exclusively: an id is never reused.
+  std::string id, dir;
+  for (int attempt = 0; attempt < 10; attempt++) {
+    id = NewInstanceId();
+    dir = options_.data_dir + "/instances/" + id;
+    if (mkdir(dir.c_str(), 0700) == 0) break;
+    if (errno != EEXIST) return Status::IOError("create " + dir + ": " + strerror(errno));
+    dir.clear();
+  }
+  if (dir.empty()) return Status::Internal("launch: no unused instance id");
   for (const char* sub : {"upper", "work", "rootfs", "bundle"}) fs::create_directories(dir + "/" + sub, ec);
   if (ec) return Status::IOError("create " + dir + ": " + ec.message());
 

@@ -292,3 +292,14 @@ phases:
   const { image: done } = await waitForImage(server, image);
   assert.equal(done.state.status, 'AVAILABLE', done.state.reason);
 });
+
+test('builds run side by side (--max-builds 2), each in its own instances', async () => {
+  const infra = await infrastructure(server);
+  const arns = await Promise.all([1, 2, 3].map(async () => createImage(server,
+    await recipe(server, [await component(server, BUILD)]), infra)));
+  const done = await Promise.all(arns.map((arn) => waitForImage(server, arn)));
+  for (const { image } of done) assert.equal(image.state.status, 'AVAILABLE', image.state.reason);
+  const amis = new Set(done.map(({ image }) => image.outputResources.amis[0].description));
+  assert.equal(amis.size, 3, 'three distinct images');
+  assert.deepEqual(leftovers(server), []);
+});
