@@ -17,7 +17,8 @@ build_pkgs=(g++ cmake ninja-build ccache pkg-config make git ca-certificates
 run_pkgs=(runc busybox-static bash-static util-linux mount iproute2 procps e2fsprogs
   tar zstd gzip coreutils findutils)
 test_pkgs=(awscli skopeo umoci docker-registry curl python3 jq
-  postgresql-15 nginx wrk hyperfine buildah mmdebstrap dpkg-dev qemu-utils psmisc clang bc)
+  postgresql-15 nginx wrk hyperfine buildah mmdebstrap dpkg-dev qemu-utils psmisc clang
+  libclang-rt-14-dev bc)  # libclang-rt: the libFuzzer and ASan runtimes the fuzz suite links
 
 want=()
 for g in "${groups[@]}"; do
