@@ -43,10 +43,14 @@ class ProgressObserver : public WorkflowObserver {
     if (next_) next_->StepSkipped(index, step);
   }
   void StepFinished(int index, const WorkflowStep& step, const Status& status, const Json& outputs) override {
-    std::string detail = outputs.contains("instanceId") ? outputs["instanceId"].get<std::string>()
-                         : outputs.contains("imageId")  ? outputs["imageId"].get<std::string>()
-                         : outputs.contains("osVersion") ? outputs["osVersion"].get<std::string>()
-                                                         : step.action;
+    // What the step produced, in a word (its components are listed above it).
+    std::string detail = outputs.contains("instanceId")   ? outputs["instanceId"].get<std::string>()
+                         : outputs.contains("imageId")     ? outputs["imageId"].get<std::string>()
+                         : outputs.contains("osVersion")   ? outputs["osVersion"].get<std::string>()
+                         : step.action == "ExecuteComponents" ? std::string("all components")
+                         : step.action == "TerminateInstance" ? std::string("terminated")
+                         : step.action == "SanitizeInstance"  ? std::string("sanitized")
+                                                              : step.action;
     Emit({ProgressEvent::Kind::kStepFinished, stage_, step.name, "", detail, status, MonotonicMillis() - start_});
     if (next_) next_->StepFinished(index, step, status, outputs);
   }
