@@ -18,6 +18,7 @@
 #include "image/store.h"
 #include "instance/mounts.h"
 #include "instance/runc_provider.h"
+#include "store/update.h"
 
 namespace kiln::api {
 namespace fs = std::filesystem;
@@ -32,17 +33,12 @@ constexpr int kMaxReasonChars = 4000;
 // cancelled or deleted meanwhile.
 Status MutateImage(store::Store& store, const std::string& arn,
                    const std::function<void(store::Resource&)>& fn) {
-  for (int attempt = 0; attempt < 20; attempt++) {
-    KILN_ASSIGN_OR_RETURN(auto img, store.Get(arn));
+  return store::UpdateWithRetry(store, arn, [&](store::Resource& img) {
     const std::string was = ImageStatus(img);
     if (was == "CANCELLED" || was == "DELETED") return Status::Cancelled("image " + arn + " was " + was);
     fn(img);
-    img.updated_ms = NowMillis();
-    Status s = store.CompareAndUpdate(img, was);
-    if (s.ok()) return s;
-    if (s.code() != Code::kFailedPrecondition) return s;
-  }
-  return Status::Unavailable("image " + arn + " keeps changing");
+    return Status::Ok();
+  });
 }
 
 std::string StoreName(const store::Resource& img) {
@@ -172,15 +168,11 @@ class ExecutionRecorder : public engine::WorkflowObserver {
   void UpdateStep(int index, const std::function<void(store::Resource&)>& fn) {
     auto it = steps_.find(index);
     if (it == steps_.end()) return;
-    for (int attempt = 0; attempt < 10; attempt++) {
-      auto r = store_.Get(it->second);
-      if (!r.ok()) return Write(r.status());
-      const std::string was = r->status;
-      fn(*r);
-      r->updated_ms = NowMillis();
-      Status s = store_.CompareAndUpdate(*r, was);  // SendWorkflowStepAction may write meanwhile
-      if (s.code() != Code::kFailedPrecondition) return Write(s);
-    }
+    // SendWorkflowStepAction may write the step meanwhile.
+    Write(store::UpdateWithRetry(store_, it->second, [&](store::Resource& r) {
+      fn(r);
+      return Status::Ok();
+    }));
   }
 
   void Count(const char* field) {
@@ -537,15 +529,12 @@ class BuildWorker::Job {
       Status s = UpdatePipelineAfterBuild(store_, image_.parent, img.ok() ? ImageStatus(*img) : "FAILED");
       if (!s.ok()) log::Error("pipeline " + image_.parent + ": " + s.ToString());
     }
-    for (int attempt = 0; attempt < 5; attempt++) {
-      auto j = store_.Get(job_.arn);
-      if (!j.ok()) return;
-      const std::string was = j->status;
-      j->status = was == "cancelled" ? "cancelled" : status;
-      if (!reason.empty()) j->doc["reason"] = Truncate(reason);
-      j->updated_ms = NowMillis();
-      if (store_.CompareAndUpdate(*j, was).ok()) return;
-    }
+    Status s = store::UpdateWithRetry(store_, job_.arn, [&](store::Resource& j) {
+      if (j.status != "cancelled") j.status = status;  // a cancel stays a cancel
+      if (!reason.empty()) j.doc["reason"] = Truncate(reason);
+      return Status::Ok();
+    });
+    if (!s.ok() && s.code() != Code::kNotFound) log::Error("build job " + job_.arn + ": " + s.ToString());
   }
 
   store::Store& store_;

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "engine/schedule.h"
+#include "store/update.h"
 
 namespace kiln::api {
 namespace {
@@ -157,26 +158,21 @@ Status PipelineScheduler::RunLifecyclePolicies(int64_t now_ms) {
 
 Status UpdatePipelineAfterBuild(store::Store& store, const std::string& pipeline_arn, const std::string& image_status) {
   if (pipeline_arn.empty()) return Status::Ok();
-  for (int attempt = 0; attempt < 10; attempt++) {
-    auto p = store.Get(pipeline_arn);
-    if (!p.ok()) return p.status().code() == Code::kNotFound ? Status::Ok() : p.status();  // deleted meanwhile
-    const std::string was = p->status;
-    Json& d = p->doc;
+  Status s = store::UpdateWithRetry(store, pipeline_arn, [&](store::Resource& p) {
+    Json& d = p.doc;
     d["lastRunStatus"] = image_status;
     int failures = image_status == "FAILED" ? d.value("consecutiveFailures", 0) + 1 : 0;
     d["consecutiveFailures"] = failures;
     const int limit = d.value("schedule", Json::object()).value("autoDisablePolicy", Json::object()).value("failureCount", 0);
     if (limit > 0 && failures >= limit && d.value("status", "") == "ENABLED") {
       d["status"] = "DISABLED";
-      p->status = "DISABLED";
+      p.status = "DISABLED";
       log::Warn("pipeline " + pipeline_arn + " disabled after " + std::to_string(failures) +
                 " consecutive failed builds (autoDisablePolicy)");
     }
-    p->updated_ms = NowMillis();
-    Status s = store.CompareAndUpdate(*p, was);
-    if (s.code() != Code::kFailedPrecondition) return s;
-  }
-  return Status::Unavailable("pipeline " + pipeline_arn + " keeps changing");
+    return Status::Ok();
+  });
+  return s.code() == Code::kNotFound ? Status::Ok() : s;  // deleted meanwhile: nothing to record
 }
 
 }  // namespace kiln::api
