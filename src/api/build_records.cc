@@ -9,11 +9,7 @@
 
 namespace kiln::api {
 
-std::string NewUuid() {
-  std::string h = RandomHex(16);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
-}
+std::string NewUuid() { return RandomUuid(); }
 
 bool ImageBuilding(const std::string& status) {
   static const std::set<std::string> kMoving = {"PENDING", "CREATING", "BUILDING", "TESTING",

@@ -76,4 +76,10 @@ std::string RandomHex(size_t bytes) {
   return HexEncode(raw);
 }
 
+std::string RandomUuid() {
+  std::string h = RandomHex(16);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+         h.substr(20, 12);
+}
+
 }  // namespace kiln

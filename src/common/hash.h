@@ -17,4 +17,7 @@ Result<std::string> Base64UrlDecode(std::string_view text);
 // A random string of `bytes` random bytes, hex-encoded (IDs, secrets).
 std::string RandomHex(size_t bytes);
 
+// "8-4-4-4-12" lower-case hex from RandomHex (step, execution and job ids).
+std::string RandomUuid();
+
 }  // namespace kiln

@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/hash.h"
 #include "common/time.h"
 #include "engine/sanitize_script.h"
 #include "image/digest.h"
@@ -29,16 +30,6 @@ constexpr int kMaxReboots = 10;
 constexpr int kReasonLines = 15;
 constexpr int64_t kReadyTimeoutMs = 60000;
 
-std::string RandomId(const std::string& prefix) {
-  static const char* hex = "0123456789abcdef";
-  std::string id = prefix;
-  for (int i = 0; i < 32; i++) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) id += '-';
-    id += hex[arc4random_uniform(16)];
-  }
-  return id;
-}
-
 // kiln-toe's summary (the JSON object it prints last) names the failed
 // phase and step.
 std::string FailureMessage(const std::string& out, int exit_code) {
@@ -57,7 +48,7 @@ std::string FailureMessage(const std::string& out, int exit_code) {
 
 // The SendCommand-style outputs of the actions that run commands.
 Json CommandOutputs(const std::string& output) {
-  return {{"runCommandId", RandomId("")}, {"status", "Success"}, {"output", LastLines(output, 40)}};
+  return {{"runCommandId", RandomUuid()}, {"status", "Success"}, {"output", LastLines(output, 40)}};
 }
 
 }  // namespace
@@ -256,24 +247,39 @@ void BuildSession::DiscardOutput() {
 
 // ---- commands ----------------------------------------------------------------
 
+std::function<void(Stream, std::string_view)> BuildSession::OutputLines(const std::string& component) {
+  // Chunks end anywhere; a line is emitted once its newline arrived.
+  auto pending = std::make_shared<std::string>();
+  return [this, component, pending](Stream, std::string_view data) {
+    pending->append(data);
+    size_t nl;
+    while ((nl = pending->find('\n')) != std::string::npos) {
+      Emit(Kind::kOutput, component, pending->substr(0, nl));
+      pending->erase(0, nl + 1);
+    }
+  };
+}
+
+Result<std::string> BuildSession::Execute(instance::Instance& inst, instance::ExecRequest req,
+                                          const std::string& component, const std::string& what) {
+  req.cancelled = env_.cancelled;
+  req.on_output = OutputLines(component);
+  KILN_ASSIGN_OR_RETURN(instance::ExecResult r, inst.Exec(req));
+  std::string out = r.stdout_data + r.stderr_data;
+  if (r.cancelled) return Status::Cancelled(what + " cancelled");
+  if (r.timed_out) return Status::Timeout(what + " timed out after " + std::to_string(req.timeout_ms / 1000) + " s");
+  if (r.exit_code != 0)
+    return Status::IOError(what + " failed (exit " + std::to_string(r.exit_code) + "); last output:\n" +
+                           LastLines(out, kReasonLines));
+  return out;
+}
+
 Result<std::string> BuildSession::Shell(instance::Instance& inst, const std::string& script, int64_t timeout_ms,
                                         const std::string& what) {
   instance::ExecRequest req;
   req.argv = {"/bin/sh", "-c", script};
   req.timeout_ms = timeout_ms;
-  req.cancelled = env_.cancelled;
-  req.on_output = [&](Stream, std::string_view data) {
-    std::istringstream lines{std::string(data)};
-    for (std::string line; std::getline(lines, line);) Emit(Kind::kOutput, "", line);
-  };
-  KILN_ASSIGN_OR_RETURN(instance::ExecResult r, inst.Exec(req));
-  std::string out = r.stdout_data + r.stderr_data;
-  if (r.cancelled) return Status::Cancelled(what + " cancelled");
-  if (r.timed_out) return Status::Timeout(what + " timed out after " + std::to_string(timeout_ms / 1000) + " s");
-  if (r.exit_code != 0)
-    return Status::IOError(what + " failed (exit " + std::to_string(r.exit_code) + "); last output:\n" +
-                           LastLines(out, kReasonLines));
-  return out;
+  return Execute(inst, std::move(req), "", what);
 }
 
 Result<Json> BuildSession::RunCommand(const StepCall& call) {
@@ -303,7 +309,7 @@ Result<Json> BuildSession::RunCommand(const StepCall& call) {
   Json lines = Json::array();
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return Json{{"runCommandId", RandomId("")}, {"status", "Success"}, {"output", lines}};
+  return Json{{"runCommandId", RandomUuid()}, {"status", "Success"}, {"output", lines}};
 }
 
 Result<Json> BuildSession::SanitizeInstance(const StepCall& call) {
@@ -354,7 +360,7 @@ fi)";
   }
   packages_ = packages;
   os_version_ = os;
-  return Json{{"osVersion", os}, {"associationId", RandomId("kiln-inventory-")}};
+  return Json{{"osVersion", os}, {"associationId", "kiln-inventory-" + RandomUuid()}};
 }
 
 Result<Json> BuildSession::WaitForAction(const StepCall& call) {
@@ -423,17 +429,7 @@ Status BuildSession::RunInstructions(instance::Instance& inst, const std::vector
     req.env = state.run_env();
     req.cwd = state.workdir();
     req.timeout_ms = std::max<int64_t>(1, deadline - MonotonicMillis());
-    req.cancelled = env_.cancelled;
-    req.on_output = [&](Stream, std::string_view data) {
-      std::istringstream lines{std::string(data)};
-      for (std::string line; std::getline(lines, line);) Emit(Kind::kOutput, "Dockerfile", line);
-    };
-    KILN_ASSIGN_OR_RETURN(instance::ExecResult r, inst.Exec(req));
-    if (r.cancelled) return Status::Cancelled(what + " cancelled");
-    if (r.timed_out) return Status::Timeout(what + " timed out");
-    if (r.exit_code != 0)
-      return Status::IOError(what + " failed (exit " + std::to_string(r.exit_code) + "); last output:\n" +
-                             LastLines(r.stdout_data + r.stderr_data, kReasonLines));
+    KILN_RETURN_IF_ERROR(Execute(inst, std::move(req), "Dockerfile", what).status());
   }
   return Status::Ok();
 }
@@ -465,15 +461,7 @@ Status BuildSession::RunComponent(instance::Instance& inst, const ComponentRef& 
   req.argv = {kToe, "run", "--config", std::string(kRunDir) + "/" + id + ".json"};
   req.timeout_ms = timeout_ms;
   req.cancelled = env_.cancelled;
-  std::string pending;
-  req.on_output = [&](Stream, std::string_view data) {
-    pending.append(data);
-    size_t nl;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      Emit(Kind::kOutput, c.name, pending.substr(0, nl));
-      pending.erase(0, nl + 1);
-    }
-  };
+  req.on_output = OutputLines(c.name);
   std::string output;
   for (int reboots = 0;; reboots++) {
     KILN_ASSIGN_OR_RETURN(instance::ExecResult r, inst.Exec(req));

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,12 @@ class BuildSession : public StepActionRunner {
   Result<instance::Instance*> FindInstance(const StepCall& call);
   Status RunInstructions(instance::Instance& inst, const std::vector<DockerInstruction>& list, int64_t deadline);
   Result<image::Image> Snapshot(instance::Instance& inst);
+  // Runs `req` in the instance with its output streamed as progress lines of
+  // `component`; its output, or an error naming `what` on cancel, timeout
+  // or a non-zero exit.
+  Result<std::string> Execute(instance::Instance& inst, instance::ExecRequest req, const std::string& component,
+                              const std::string& what);
+  std::function<void(host::Stream, std::string_view)> OutputLines(const std::string& component);
   // Runs `script` with /bin/sh in the instance; fails on a non-zero exit.
   Result<std::string> Shell(instance::Instance& inst, const std::string& script, int64_t timeout_ms,
                             const std::string& what);
