@@ -11,6 +11,16 @@ namespace kiln::api {
 
 std::string NewUuid() { return RandomUuid(); }
 
+Result<store::Resource> ResolveParentImageArn(OperationContext& ctx, const std::string& arn) {
+  KILN_ASSIGN_OR_RETURN(Arn ref, ParseResourceArn(arn, "parentImage", "image", ArnLevel::kPattern));
+  ResolveOptions opts;
+  opts.read_action = "imagebuilder:GetImage";
+  opts.candidate = [](const store::Resource& r) { return ImageStatus(r) == "AVAILABLE"; };
+  auto row = ResolveVersioned(ctx, ref, opts);
+  if (!row.ok()) return row.status().Prefixed("parentImage");
+  return row;
+}
+
 bool ImageBuilding(const std::string& status) {
   static const std::set<std::string> kMoving = {"PENDING", "CREATING", "BUILDING", "TESTING",
                                                 "DISTRIBUTING", "INTEGRATING"};

@@ -48,6 +48,11 @@ std::string ImageStatus(const store::Resource& image);
 void SetImageStatus(store::Resource& image, const std::string& status,
                     const std::string& reason = "");
 
+// A recipe's `parentImage` given as an Image Builder image ARN (any level,
+// wildcards allowed): the newest AVAILABLE image the caller may use. Errors
+// are prefixed "parentImage".
+Result<store::Resource> ResolveParentImageArn(OperationContext& ctx, const std::string& arn);
+
 // A page of rows of `kind` whose parent is `parent` in the caller's region,
 // ordered by name; `operation` binds the page token. Accounts: `account`.
 struct ChildPage {

@@ -430,13 +430,8 @@ class BuildWorker::Job {
   // ami-... id) or any reference engine::ResolveParent knows.
   Result<image::Image> ResolveParentImage(image::ImageStore& images, const std::string& parent) {
     if (parent.rfind("arn:", 0) == 0) {
-      KILN_ASSIGN_OR_RETURN(Arn ref, ParseResourceArn(parent, "parentImage", "image", ArnLevel::kPattern));
-      ResolveOptions opts;
-      opts.read_action = "imagebuilder:GetImage";
-      opts.candidate = [](const store::Resource& r) { return ImageStatus(r) == "AVAILABLE"; };
-      auto row = ResolveVersioned(ctx_, ref, opts);
-      if (!row.ok()) return row.status().Prefixed("parentImage");
-      return StoredImage(images, *row);
+      KILN_ASSIGN_OR_RETURN(auto row, ResolveParentImageArn(ctx_, parent));
+      return StoredImage(images, row);
     }
     if (parent.rfind("ami-", 0) == 0) {
       store::ListQuery q;

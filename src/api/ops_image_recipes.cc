@@ -1,6 +1,7 @@
 // Image recipe operations: CreateImageRecipe, GetImageRecipe,
 // ListImageRecipes, DeleteImageRecipe, GetImageRecipePolicy,
 // PutImageRecipePolicy (resources-api.md §2.2, §3.2).
+#include "api/build_records.h"
 #include "api/ops_resources.h"
 #include "api/recipe_common.h"
 
@@ -27,16 +28,8 @@ RecipeKind ImageRecipeKind() {
 // is not an Image Builder image ARN, e.g. a container image reference).
 Result<std::string> ParentImagePlatform(OperationContext& ctx, const std::string& parent) {
   if (parent.rfind("arn:", 0) != 0) return std::string();
-  KILN_ASSIGN_OR_RETURN(Arn arn, ParseResourceArn(parent, "parentImage", "image", ArnLevel::kPattern));
-  ResolveOptions opts;
-  opts.read_action = "imagebuilder:GetImage";
-  opts.candidate = [](const store::Resource& r) {
-    std::string s = r.status.empty() ? r.doc.value("state", Json::object()).value("status", "") : r.status;
-    return s == "AVAILABLE";
-  };
-  auto image = ResolveVersioned(ctx, arn, opts);
-  if (!image.ok()) return image.status().Prefixed("parentImage");
-  return image->doc.value("platform", "");
+  KILN_ASSIGN_OR_RETURN(auto image, ResolveParentImageArn(ctx, parent));
+  return image.doc.value("platform", "");
 }
 
 Result<Json> CreateImageRecipe(OperationContext& ctx, const Json& input) {

@@ -30,11 +30,7 @@ Result<std::string> Dependencies(OperationContext& ctx, const BuildConfig& confi
   }
   const std::string parent = config.recipe.doc.value("parentImage", "");
   if (parent.rfind("arn:", 0) == 0) {
-    KILN_ASSIGN_OR_RETURN(Arn ref, ParseResourceArn(parent, "parentImage", "image", ArnLevel::kPattern));
-    ResolveOptions opts;
-    opts.read_action = "imagebuilder:GetImage";
-    opts.candidate = [](const store::Resource& r) { return ImageStatus(r) == "AVAILABLE"; };
-    KILN_ASSIGN_OR_RETURN(auto row, ResolveVersioned(ctx, ref, opts));
+    KILN_ASSIGN_OR_RETURN(auto row, ResolveParentImageArn(ctx, parent));
     deps += row.arn;
   } else {
     deps += parent;
