@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-imagebuilder';
 import {
   Server, bashComponent, component, recipe, infrastructure, createImage, waitForImage, leftovers, workflow,
-  sleep, bin, unique,
+  sleep, bin, unique, waitFor,
 } from './harness.mjs';
 
 const s3 = process.env.KILN_TEST_S3_ENDPOINT;
@@ -27,16 +27,6 @@ after(async () => { await server.stop(); });
 
 const QUICK = bashComponent('quick', { build: ['echo quick > /quick'] });
 const SLOW = bashComponent('slow', { build: ['echo started > /started; sleep 600'] });
-
-async function waitFor(fn, what, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 async function status(arn) {
   return (await server.send(new GetImageCommand({ imageBuildVersionArn: arn }))).image.state.status;

@@ -7,24 +7,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { CreateDistributionConfigurationCommand } from '@aws-sdk/client-imagebuilder';
 import {
   Server, bashComponent, component, containerRecipe, infrastructure, createImage, waitForImage, leftovers,
-  sleep, unique,
+  sleep, unique, freePort,
 } from './harness.mjs';
 
 let registry;
 let reg;
 let server;
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
 before(async () => {
   reg = `127.0.0.1:${await freePort()}`;

@@ -23,7 +23,7 @@ export function unique(prefix = 't') {
   return `${prefix}-${process.pid.toString(36)}-${(counter++).toString(36)}`;
 }
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
@@ -32,6 +32,17 @@ async function freePort() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls `fn` every 100 ms until it returns something truthy, and returns that.
+export async function waitFor(fn, what, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
 
 // One kiln serve process. start() may be called again after stop()/kill()
 // with the same data dir (a restart).

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetImageCommand } from '@aws-sdk/client-imagebuilder';
 import {
-  Server, bashComponent, component, recipe, infrastructure, createImage, waitForImage, leftovers, sleep,
+  Server, bashComponent, component, recipe, infrastructure, createImage, waitForImage, leftovers, waitFor,
 } from './harness.mjs';
 
 const servers = [];
@@ -26,14 +26,6 @@ function markerProcesses() {
   return found;
 }
 
-async function until(fn, what, timeoutMs = 60000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 async function scenario(name, signal) {
   const server = new Server(name, ['--max-builds', '1']);
   servers.push(server);
@@ -44,7 +36,7 @@ async function scenario(name, signal) {
   const running = await createImage(server, await recipe(server, [await component(server, slow)]), infra);
   const queued = await createImage(server, await recipe(server, [await component(server, quick)]), infra,
     { imageTestsConfiguration: { imageTestsEnabled: false } });
-  await until(() => markerProcesses().length > 0, 'the slow step to run');
+  await waitFor(() => markerProcesses().length > 0, 'the slow step to run');
   const stopped = Date.now();
   const exit = await server.stop(signal);
   if (signal === 'SIGTERM') {
