@@ -472,10 +472,10 @@ class BuildWorker::Job {
     const int64_t now = MonotonicMillis();
     if (now - last_check_ < 500) return false;
     last_check_ = now;
-    auto j = store_.Get(job_.arn);
+    // CancelImageCreation marks the image and the job in one transaction:
+    // the image row alone tells.
     auto i = store_.Get(image_.arn);
-    cancelled_ = (j.ok() && j->status == "cancelled") || (i.ok() && ImageStatus(*i) == "CANCELLED") ||
-                 (!i.ok() && i.status().code() == Code::kNotFound);
+    cancelled_ = (i.ok() && ImageStatus(*i) == "CANCELLED") || (!i.ok() && i.status().code() == Code::kNotFound);
     return cancelled_;
   }
 

@@ -66,7 +66,7 @@ WorkflowResult RunWorkflow(const WorkflowDocument& doc, WorkflowType type, Varia
       }
       if (!run.ok()) {
         // A condition that cannot be evaluated fails the step (§3.2).
-        StepCall call{type, step.name, step.action, observer.StepStarted(index, step, Json::object()), {}, 0};
+        observer.StepStarted(index, step, Json::object());
         Status s = run.status().Prefixed("step " + step.name + ": if");
         observer.StepFinished(index, step, s, Json::object());
         result.failed++;
