@@ -86,7 +86,7 @@ class ExecutionRecorder : public engine::WorkflowObserver {
   void WorkflowStarted(const engine::WorkflowDocument&) override { SetStatus("RUNNING", ""); }
 
   std::string StepStarted(int index, const engine::WorkflowStep& step, const Json& inputs) override {
-    store::Resource& r = NewStep(index, step, "RUNNING");
+    store::Resource r = NewStep(index, step, "RUNNING");
     r.doc["inputs"] = inputs.dump();
     if (step.action == "WaitForAction") r.doc["waiting"] = true;
     Write(store_.Insert(r));
@@ -94,7 +94,7 @@ class ExecutionRecorder : public engine::WorkflowObserver {
   }
 
   void StepSkipped(int index, const engine::WorkflowStep& step) override {
-    store::Resource& r = NewStep(index, step, "SKIPPED");
+    store::Resource r = NewStep(index, step, "SKIPPED");
     r.doc["endTime"] = r.doc["startTime"];
     r.doc["message"] = "skipped: the step's if condition is false";
     Write(store_.Insert(r));
@@ -136,7 +136,8 @@ class ExecutionRecorder : public engine::WorkflowObserver {
   void Skip(const std::string& why) { SetStatus("SKIPPED", why, true); }
 
  private:
-  store::Resource& NewStep(int index, const engine::WorkflowStep& step, const std::string& status) {
+  // The row of a step execution, not yet stored.
+  store::Resource NewStep(int index, const engine::WorkflowStep& step, const std::string& status) {
     store::Resource r;
     r.kind = "workflow-step-execution";
     r.arn = "step-" + NewUuid();
@@ -161,8 +162,7 @@ class ExecutionRecorder : public engine::WorkflowObserver {
              {"timeoutSeconds", step.EffectiveTimeoutSeconds()},
              {"startTime", FormatIso8601(r.created_ms)}};
     steps_[index] = r.arn;
-    pending_ = r;
-    return pending_;
+    return r;
   }
 
   void UpdateStep(int index, const std::function<void(store::Resource&)>& fn) {
@@ -196,7 +196,7 @@ class ExecutionRecorder : public engine::WorkflowObserver {
   store::Store& store_;
   const store::Resource& image_;
   const engine::PlannedWorkflow& wf_;
-  store::Resource row_, pending_;
+  store::Resource row_;
   std::map<int, std::string> steps_;
   bool rolled_back_ = false;
 };
