@@ -23,7 +23,9 @@ int Fail(const kiln::Status& s) {
 }
 
 int RunInstanceCommand(int argc, char** argv) {
-  CLI::App app{"Run commands on throwaway instances; clean up instances left by a crash.", "kiln instance"};
+  CLI::App app{"Build instances: run a command on a throwaway one, list, enter (shell) and terminate them "
+               "(e.g. a failed build instance kept for you), clean up those left by a crash.",
+               "kiln instance"};
   std::string data_dir = kiln::engine::DefaultDataDir();
   app.add_option("--data-dir", data_dir, "Image store and instance directory ($KILN_DATA_DIR)");
   app.require_subcommand(1);
