@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <random>
 
 #include "api/operation.h"
@@ -131,6 +132,10 @@ bool ParseIso8601(const std::string& text, double* seconds) {
 ApiService::ApiService(const ServiceModel& model, Authenticator auth, store::Store* store)
     : model_(model), router_(model), auth_(std::move(auth)), store_(store) {}
 
+void ApiService::SetResponseCache(size_t max_bytes) {
+  cache_ = max_bytes > 0 ? std::make_unique<ResponseCache>(max_bytes) : nullptr;
+}
+
 std::string ApiService::SerializeOutput(const Operation& op, Json output,
                                         const std::string& request_id) {
   if (!output.is_object()) output = Json::object();
@@ -193,6 +198,26 @@ HttpResponse ApiService::HandleRouted(const HttpRequest& req, int64_t now_millis
                                                " operation yet"),
                          &op, request_id);
   }
+  // A cacheable read answered before, with nothing written since.
+  std::optional<uint64_t> generation;
+  std::string cache_key;
+  if (cache_ && store_ && ResponseCache::IsCacheable(op.name)) {
+    generation = store_->WriteGeneration();
+    if (generation) {
+      cache_key = op.name + '\n' + caller->account_id + '\n' + caller->region + '\n' +
+                  input->dump();
+      if (auto body = cache_->Find(cache_key, *generation, request_id)) {
+        metrics_.CacheHit();
+        HttpResponse r;
+        r.status = 200;
+        r.headers.emplace_back("x-amzn-RequestId", request_id);
+        r.body = std::move(*body);
+        return r;
+      }
+      metrics_.CacheMiss();
+    }
+  }
+
   OperationContext ctx{*caller, request_id, store_};
   Result<Json> out = Status::Internal("handler did not run");
   try {
@@ -220,6 +245,7 @@ HttpResponse ApiService::HandleRouted(const HttpRequest& req, int64_t now_millis
   r.status = 200;
   r.headers.emplace_back("x-amzn-RequestId", request_id);
   r.body = SerializeOutput(op, std::move(out).value(), request_id);
+  if (generation) cache_->Insert(cache_key, *generation, r.body, request_id);
   return r;
 }
 

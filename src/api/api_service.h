@@ -16,6 +16,7 @@
 #include "api/auth.h"
 #include "api/http_types.h"
 #include "api/metrics.h"
+#include "api/response_cache.h"
 #include "api/router.h"
 #include "api/service_model.h"
 
@@ -38,6 +39,11 @@ class ApiService {
   HttpResponse ErrorResponse(const Status& status, const Operation* op,
                              const std::string& request_id) const;
 
+  // Keeps answers of cacheable reads in memory (response_cache.h), up to
+  // `max_bytes`; 0 turns the cache off. Only when the store can tell of
+  // every write (Store::WriteGeneration). Off by default.
+  void SetResponseCache(size_t max_bytes);
+
   Metrics& metrics() { return metrics_; }
   const ServiceModel& model() const { return model_; }
 
@@ -55,6 +61,7 @@ class ApiService {
   Authenticator auth_;
   store::Store* store_;
   Metrics metrics_;
+  std::unique_ptr<ResponseCache> cache_;
 };
 
 // A random RFC 4122 version-4 UUID ("1abcd234-e567-4fa9-8123-4567b890cd12").

@@ -1,13 +1,16 @@
 // ApiService end to end without sockets: SigV4 (header and presigned),
 // dispatch to handlers, error mapping and output serialisation.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "api/api_service.h"
 #include "api/operation.h"
+#include "common/hash.h"
 #include "common/sigv4.h"
+#include "store/store.h"
 
 namespace kiln::api {
 namespace {
@@ -207,6 +210,82 @@ TEST(RequestId, IsAVersion4Uuid) {
   ASSERT_EQ(id.size(), 36u);
   EXPECT_EQ(id[14], '4');
   EXPECT_NE(id, NewRequestId());
+}
+
+
+// The response cache answers a repeated read without the handler, with the
+// request's own requestId, until the store changes.
+class ApiServiceCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("kiln-api-cache-" + RandomHex(6));
+    auto s = store::OpenSqliteStore(dir_.string());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    service_ = std::make_unique<ApiService>(ServiceModel::Embedded(), TestAuth(), store_.get());
+    service_->SetResponseCache(1 << 20);
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ApiService> service_;
+};
+
+TEST_F(ApiServiceCacheTest, RepeatedReadsSkipTheHandlerUntilAWrite) {
+  const std::string arn = "arn:aws:imagebuilder:eu-west-1:111122223333:component/c/1.0.0/1";
+  store::Resource row;
+  row.arn = arn;
+  row.kind = "component";
+  row.account = "111122223333";
+  row.region = "eu-west-1";
+  row.name = "c";
+  row.version = "1.0.0";
+  row.build = 1;
+  row.doc = {{"arn", arn}, {"description", "first"}};
+  ASSERT_TRUE(store_->Insert(row).ok());
+  int calls = 0;
+  RegisterOperation("GetComponent", [&](OperationContext& ctx, const Json& in) -> Result<Json> {
+    ++calls;
+    KILN_ASSIGN_OR_RETURN(auto r, ctx.store->Get(in["componentBuildVersionArn"]));
+    return Json{{"component", r.doc}};
+  });
+  auto get = [&](const std::string& key = "AKIDA", const std::string& secret = "secret-a") {
+    return service_->Handle(
+        Signed("GET", "/GetComponent?componentBuildVersionArn=" + sigv4::UriEncode(arn), "", key,
+               secret),
+        kNow);
+  };
+  auto id_of = [](const HttpResponse& r) {
+    for (auto& [k, v] : r.headers) if (k == "x-amzn-RequestId") return v;
+    return std::string();
+  };
+  HttpResponse a = get(), b = get();
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(calls, 1);
+  Json ja = Json::parse(a.body), jb = Json::parse(b.body);
+  EXPECT_EQ(ja["requestId"], id_of(a));
+  EXPECT_EQ(jb["requestId"], id_of(b));  // the cached answer carries the new id
+  EXPECT_NE(ja["requestId"], jb["requestId"]);
+  jb["requestId"] = ja["requestId"];
+  EXPECT_EQ(ja, jb);
+
+  // Another account is another key (here the handler does not check access).
+  ASSERT_EQ(get("AKIDB", "secret-b").status, 200);
+  EXPECT_EQ(calls, 2);
+
+  // A write makes every answer stale.
+  row.doc["description"] = "second";
+  ASSERT_TRUE(store_->Update(row).ok());
+  HttpResponse c = get();
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(Json::parse(c.body)["component"]["description"], "second");
+  EXPECT_NE(service_->metrics().RenderPrometheus().find("kiln_api_response_cache_hits_total 1\n"),
+            std::string::npos);
 }
 
 }  // namespace

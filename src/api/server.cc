@@ -42,6 +42,13 @@ const std::string& HttpDate() {
   return text;
 }
 
+// Deadlines need no precision: a coarse clock is read without a syscall.
+int64_t CoarseMillis() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 }  // namespace
 
 class Session;
@@ -50,7 +57,7 @@ class Server::Impl {
  public:
   Impl(ServerOptions o, ApiService& s)
       : options(std::move(o)), service(s), acceptor(ioc), signals(ioc, SIGTERM, SIGINT),
-        drain_timer(ioc) {}
+        drain_timer(ioc), sweep_timer(ioc) {}
 
   ServerOptions options;
   ApiService& service;
@@ -65,6 +72,7 @@ class Server::Impl {
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
+  asio::steady_timer sweep_timer;  // closes connections past their deadline
   std::atomic<bool> stopping{false};
   std::atomic<bool> serving{false};
   int64_t drain_deadline = 0;
@@ -77,6 +85,7 @@ class Server::Impl {
   void ReleaseWorkers();
   void BeginStop();
   void Drain();
+  void Sweep();
   HttpResponse Respond(HttpRequest& req);
 };
 
@@ -84,6 +93,10 @@ class Server::Impl {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+    // Room for a whole signed request: Beast reads at most the free
+    // capacity (512 bytes when empty), and an SDK request's headers are
+    // ~900 bytes, so an empty buffer costs two recvmsg calls per request.
+    buffer_.reserve(8192);
     std::lock_guard<std::mutex> lock(server_.sessions_mu);
     server_.sessions.insert(this);
   }
@@ -95,6 +108,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() {
     asio::dispatch(stream_.get_executor(),
                    beast::bind_front_handler(&Session::Read, shared_from_this()));
+  }
+
+  // Closes the connection if its deadline passed (checked again on the
+  // connection's own thread, where its handlers run).
+  void CloseIfExpired() {
+    if (!Expired()) return;
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->Expired()) return;
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.socket().close(ec);  // the pending read or write ends
+    });
   }
 
   // Closes the connection unless a request is being handled (that one
@@ -118,8 +143,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.body_limit);
     // The idle timeout covers waiting for the next request; a slow request
     // gets the read timeout once it started (see OnHeader).
-    stream_.expires_after(std::chrono::seconds(first_ ? server_.options.read_timeout_seconds
-                                                      : server_.options.idle_timeout_seconds));
+    ExpireAfter(first_ ? server_.options.read_timeout_seconds
+                       : server_.options.idle_timeout_seconds);
     first_ = false;
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -128,7 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     busy_ = true;
-    stream_.expires_after(std::chrono::seconds(server_.options.read_timeout_seconds));
+    ExpireAfter(server_.options.read_timeout_seconds);
     auto& req = parser_->get();
     // Clients that ask before sending a body (Expect: 100-continue) get the
     // go-ahead instead of waiting for their own timeout.
@@ -206,13 +231,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(std::shared_ptr<http::response<http::string_body>> res) {
     busy_ = true;
-    stream_.expires_after(std::chrono::seconds(server_.options.read_timeout_seconds));
+    ExpireAfter(server_.options.read_timeout_seconds);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec || !res->keep_alive()) return self->Close();
                         self->Read();
                       });
   }
+
+  // Timeouts are deadlines that Server::Impl::Sweep enforces once a
+  // second, instead of a timer per operation: re-arming an Asio timer
+  // after every read and write cost a timerfd_settime syscall per request.
+  void ExpireAfter(int seconds) {
+    deadline_ms_.store(CoarseMillis() + int64_t(seconds) * 1000, std::memory_order_relaxed);
+  }
+  bool Expired() const { return CoarseMillis() >= deadline_ms_.load(std::memory_order_relaxed); }
 
   void Close() {
     busy_ = false;
@@ -227,6 +260,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   bool busy_ = false;
   bool first_ = true;
+  std::atomic<int64_t> deadline_ms_{INT64_MAX};
 };
 
 HttpResponse Server::Impl::Respond(HttpRequest& req) {
@@ -252,6 +286,22 @@ HttpResponse Server::Impl::Respond(HttpRequest& req) {
                " ms");
   }
   return r;
+}
+
+void Server::Impl::Sweep() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    for (Session* s : sessions)
+      if (auto p = s->weak_from_this().lock()) live.push_back(std::move(p));
+  }
+  for (auto& s : live) s->CloseIfExpired();
+  live.clear();
+  if (stopping) return;
+  sweep_timer.expires_after(std::chrono::seconds(1));
+  sweep_timer.async_wait([this](beast::error_code ec) {
+    if (!ec) Sweep();
+  });
 }
 
 asio::io_context& Server::Impl::NextContext() {
@@ -284,6 +334,7 @@ void Server::Impl::BeginStop() {
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
+  sweep_timer.cancel();
   drain_deadline = MonotonicMillis() + int64_t(options.shutdown_grace_seconds) * 1000;
   Drain();
 }
@@ -353,6 +404,7 @@ void Server::Run() {
     s.worker_guards.push_back(asio::make_work_guard(*s.workers.back()));
   }
   s.Accept();
+  s.Sweep();
   s.serving = true;
   std::vector<std::thread> threads;
   for (auto& w : s.workers) threads.emplace_back([w = w.get()] { w->run(); });

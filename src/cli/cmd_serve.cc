@@ -38,7 +38,7 @@ bool SplitListen(const std::string& listen, std::string* addr, uint16_t* port) {
 int RunServe(int argc, char** argv) {
   CLI::App app{"Serve the EC2 Image Builder API (restJson1, SigV4) over HTTP", "kiln serve"};
   std::string listen = "127.0.0.1:8080", data_dir, config, log_level = "info";
-  int threads = 0, max_builds = 2;
+  int threads = 0, max_builds = 2, response_cache_mb = 64;
   bool no_builds = false, instance_network = false;
   std::string container_registry;
   app.add_option("--listen", listen, "ADDR:PORT to listen on (port 0 picks a free one)")
@@ -57,6 +57,10 @@ int RunServe(int argc, char** argv) {
   app.add_option("--container-registry", container_registry,
                  "HOST:PORT of the registry container images are distributed to (stands in for ECR; "
                  "plain http needs KILN_INSECURE_REGISTRIES)");
+  app.add_option("--response-cache-mb", response_cache_mb,
+                 "memory for answers of repeated reads, dropped on any write (0 = off)")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
   app.add_flag("--no-builds", no_builds,
                "do not build images here (queued builds wait for a kiln serve that builds)");
   try {
@@ -117,6 +121,7 @@ int RunServe(int argc, char** argv) {
             " (others answer NotImplementedException)");
 
   api::ApiService service(model, api::Authenticator(std::move(keys)), store.get());
+  service.SetResponseCache(size_t(response_cache_mb) << 20);
   api::ServerOptions options;
   options.address = addr;
   options.port = port;

@@ -96,6 +96,13 @@ class Store {
   // and List* operations in it. Default: runs `fn` as is.
   virtual Status ReadSnapshot(const std::function<Status()>& fn) { return fn(); }
 
+  // A counter that moves after every committed write that changed
+  // something, read before a computation whose result is then valid for as
+  // long as the counter has not moved. nullopt when the backend cannot
+  // know of every write (e.g. several servers sharing one database): then
+  // nothing read from it may be cached. The API's response cache uses it.
+  virtual std::optional<uint64_t> WriteGeneration() const { return std::nullopt; }
+
   // Small keyed records outside the resource table: idempotency tokens,
   // pagination secrets, schema metadata. `space` names the use.
   virtual Result<std::optional<std::string>> GetValue(const std::string& space,

@@ -1,8 +1,14 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "common/time.h"
 #include "store/sqlite/schema.h"
@@ -143,6 +149,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& dir, i
   if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
   const std::string path = dir + "/kiln.db";
   std::unique_ptr<SqliteStore> store(new SqliteStore());
+  KILN_RETURN_IF_ERROR(store->LockDataDir(dir));
   KILN_ASSIGN_OR_RETURN(store->writer_, Connection::Open(path, /*read_only=*/false));
   KILN_RETURN_IF_ERROR(Migrate(*store->writer_));
   for (int i = 0; i < std::max(1, readers); ++i) {
@@ -153,11 +160,47 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& dir, i
   return store;
 }
 
+SqliteStore::~SqliteStore() {
+  readers_.clear();
+  writer_.reset();
+  if (lock_fd_ >= 0) close(lock_fd_);  // releases the flock
+}
+
+// One process per data directory: a second `kiln serve` on the same
+// directory would run builds twice and make cached reads stale.
+Status SqliteStore::LockDataDir(const std::string& dir) {
+  const std::string path = dir + "/kiln.lock";
+  lock_fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char owner[32] = {0};
+    ssize_t n = pread(lock_fd_, owner, sizeof owner - 1, 0);
+    std::string pid = n > 0 ? std::string(owner, size_t(n)) : "";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return Status::FailedPrecondition("data directory " + dir +
+                                      " is in use by another Kiln process" +
+                                      (pid.empty() ? "" : " (pid " + pid + ")"));
+  }
+  std::string me = std::to_string(getpid()) + "\n";
+  if (ftruncate(lock_fd_, 0) == 0) (void)!pwrite(lock_fd_, me.data(), me.size(), 0);
+  return Status::Ok();
+}
+
+void SqliteStore::NoteCommitted() {
+  int64_t total = sqlite3_total_changes64(writer_->handle());
+  if (total != committed_changes_) {
+    committed_changes_ = total;
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
 Status SqliteStore::WithWriter(const std::function<Status(Connection&)>& fn) {
   if (InTransactionOnThisThread()) return fn(*writer_);
   EndSnapshotForWrite();
   std::lock_guard<std::mutex> lock(writer_mu_);
-  return fn(*writer_);
+  Status s = fn(*writer_);  // autocommit: committed when fn returns
+  NoteCommitted();
+  return s;
 }
 
 Connection* SqliteStore::AcquireReader() {
@@ -243,6 +286,7 @@ Status SqliteStore::Transaction(const std::function<Status(Store& tx)>& fn) {
   } else {
     (void)writer_->Exec("ROLLBACK");
   }
+  NoteCommitted();  // a rollback moves the counter too: harmless
   tx_owner_.store(std::thread::id(), std::memory_order_release);
   return s;
 }

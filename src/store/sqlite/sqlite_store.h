@@ -6,6 +6,10 @@
 // read-only connections and run in parallel with each other and with the
 // writer (WAL readers see the last committed state).
 //
+// Ownership: one process at a time opens a data directory (an flock on
+// dir/kiln.lock, held while the store is open). That makes this process the
+// only writer, so WriteGeneration() sees every change.
+//
 // Transactions: Transaction() holds the writer for the whole callback and
 // records the owning thread; any Store call made on that thread while the
 // transaction is open (on `tx` or on the store itself) runs on the
@@ -50,6 +54,10 @@ class SqliteStore : public Store {
   // Pins one pooled reader to this thread and keeps a read transaction
   // open on it across the reads `fn` makes (see Store::ReadSnapshot).
   Status ReadSnapshot(const std::function<Status()>& fn) override;
+  std::optional<uint64_t> WriteGeneration() const override {
+    return generation_.load(std::memory_order_acquire);
+  }
+  ~SqliteStore() override;
 
  private:
   SqliteStore() = default;
@@ -66,6 +74,15 @@ class SqliteStore : public Store {
   // Runs `fn` atomically on the writer: a SAVEPOINT inside an open
   // transaction, else BEGIN IMMEDIATE ... COMMIT.
   Status Atomically(const std::function<Status(Connection&)>& fn);
+
+  // Moves the write generation on when the writer's committed changes grew
+  // since the last call. Called only after a commit, under writer_mu_.
+  void NoteCommitted();
+  Status LockDataDir(const std::string& dir);
+
+  int lock_fd_ = -1;  // the flock on dir/kiln.lock
+  std::atomic<uint64_t> generation_{1};
+  int64_t committed_changes_ = 0;  // sqlite3_total_changes64 at the last note
 
   std::unique_ptr<Connection> writer_;
   std::mutex writer_mu_;

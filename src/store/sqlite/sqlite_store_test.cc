@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include "common/hash.h"
 #include "store/idempotency.h"
 #include "store/paging.h"
@@ -314,11 +317,15 @@ TEST_F(SqliteStoreTest, DocumentCacheNeverServesAStaleDocument) {
   for (int i = 0; i < 3; ++i) {  // warm every pooled reader's cache
     EXPECT_EQ(store_->Get(r.arn)->doc["name"], "cached");
   }
-  // Changed by a second store on the same file (as another process would).
-  auto other = OpenSqliteStore(dir_.string());
-  ASSERT_TRUE(other.ok());
+  // Changed behind the store's back (as an operator's sqlite3 shell would).
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "kiln.db").string().c_str(), &raw), SQLITE_OK);
+  sqlite3_busy_timeout(raw, 5000);
   r.doc["description"] = "changed elsewhere";
-  ASSERT_TRUE((*other)->Update(r).ok());
+  const std::string sql = "UPDATE resources SET doc = '" + r.doc.dump() + "' WHERE arn = '" +
+                          r.arn + "'";
+  EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
   for (int i = 0; i < 6; ++i) {
     auto got = store_->Get(r.arn);
     ASSERT_TRUE(got.ok());
@@ -330,6 +337,47 @@ TEST_F(SqliteStoreTest, DocumentCacheNeverServesAStaleDocument) {
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].doc.value("description", ""), "changed elsewhere");
+}
+
+TEST_F(SqliteStoreTest, ASecondOpenOfTheDirectoryIsRefusedNamingTheOwner) {
+  auto other = OpenSqliteStore(dir_.string());
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("in use by another Kiln process (pid " +
+                                          std::to_string(getpid()) + ")"),
+            std::string::npos)
+      << other.status().ToString();
+  // Nothing of the first store was disturbed, and closing it frees the directory.
+  ASSERT_TRUE(store_->Insert(Component("111111111111", "still", "1.0.0")).ok());
+  store_.reset();
+  auto again = OpenSqliteStore(dir_.string());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  store_ = std::move(*again);
+}
+
+TEST_F(SqliteStoreTest, WriteGenerationMovesOnCommittedChangesOnly) {
+  auto gen = [&] { return store_->WriteGeneration().value(); };
+  const uint64_t g0 = gen();
+  Resource r = Component("111111111111", "gen", "1.0.0");
+  ASSERT_TRUE(store_->Insert(r).ok());
+  const uint64_t g1 = gen();
+  EXPECT_GT(g1, g0);
+  // Reads, a claim that finds nothing and a failed transaction change nothing.
+  ASSERT_TRUE(store_->Get(r.arn).ok());
+  ASSERT_TRUE(store_->ReadSnapshot([&] { return store_->Get(r.arn).status(); }).ok());
+  ASSERT_TRUE(store_->Claim("build-job", "QUEUED", "RUNNING").ok());
+  EXPECT_FALSE(store_->Update(Component("111111111111", "absent", "1.0.0")).ok());
+  EXPECT_FALSE(store_->Transaction([](Store&) { return Status::Invalid("no"); }).ok());
+  EXPECT_EQ(gen(), g1);
+  // Every kind of committed write moves it.
+  r.doc["description"] = "x";
+  ASSERT_TRUE(store_->Update(r).ok());
+  const uint64_t g2 = gen();
+  EXPECT_GT(g2, g1);
+  ASSERT_TRUE(store_->PutValue("s", "k", "v").ok());
+  const uint64_t g3 = gen();
+  EXPECT_GT(g3, g2);
+  ASSERT_TRUE(store_->Transaction([&](Store& tx) { return tx.Delete(r.arn); }).ok());
+  EXPECT_GT(gen(), g3);
 }
 
 TEST_F(SqliteStoreTest, ReadSnapshotIsConsistentAndSeesItsOwnWrites) {
