@@ -2,6 +2,11 @@
 //   node api_requests.mjs populate N        creates N components, prints one ARN
 //   node api_requests.mjs sign OP JSON      prints the SDK's signed request
 //                                           {method, path, headers, body, status, error?}
+//   node api_requests.mjs sign-set N ARN    prints a JSON array of signed requests:
+//                                           GetComponent of N components (ARN is one
+//                                           of them, the names differ in the number),
+//                                           or, with ARN "list", N pages of
+//                                           ListComponents followed by nextToken
 // Environment: KILN_API_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
 import { createRequire } from 'node:module';
 
@@ -34,9 +39,8 @@ async function populate(n) {
   console.log(first);
 }
 
-async function sign(op, input) {
-  const c = client();
-  let captured;
+async function sign(op, input, c = client()) {
+  let captured, output;
   // After signing (finalizeRequest, low priority), remember the request.
   c.middlewareStack.add((next) => async (args) => {
     const r = args.request;
@@ -49,14 +53,34 @@ async function sign(op, input) {
     return res;
   }, { step: 'finalizeRequest', priority: 'low', name: 'benchCapture' });
   try {
-    await c.send(new sdk[`${op}Command`](input));
+    output = await c.send(new sdk[`${op}Command`](input));
   } catch (e) {
     captured.error = `${e.name}: ${e.message}`;
   }
-  console.log(JSON.stringify(captured));
+  c.middlewareStack.remove('benchCapture');
+  return { captured, output };
+}
+
+async function signSet(n, arn) {
+  const c = client();
+  const out = [];
+  let token;
+  for (let i = 0; i < n; i++) {
+    if (arn === 'list') {
+      const { captured, output } = await sign('ListComponents', { maxResults: 25, nextToken: token }, c);
+      out.push(captured);
+      token = output?.nextToken;
+      if (!token) break;
+    } else {
+      const one = arn.replace(/bench-component-\d{4}/, `bench-component-${String(i).padStart(4, '0')}`);
+      out.push((await sign('GetComponent', { componentBuildVersionArn: one }, c)).captured);
+    }
+  }
+  console.log(JSON.stringify(out));
 }
 
 const [mode, a, b] = process.argv.slice(2);
 if (mode === 'populate') await populate(Number(a));
-else if (mode === 'sign') await sign(a, JSON.parse(b ?? '{}'));
-else { console.error('usage: populate N | sign OP JSON'); process.exit(2); }
+else if (mode === 'sign') console.log(JSON.stringify((await sign(a, JSON.parse(b ?? '{}'))).captured));
+else if (mode === 'sign-set') await signSet(Number(a), b);
+else { console.error('usage: populate N | sign OP JSON | sign-set N ARN|list'); process.exit(2); }
