@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <ctime>
 #include <initializer_list>
 #include <span>
@@ -46,9 +47,16 @@ constexpr bool IsAlnum(unsigned char c) {
 }
 constexpr char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
-constexpr bool IsUnreserved(unsigned char c) {
-  return IsAlnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
+// RFC 3986 unreserved characters, as a table: the query and path checks
+// test every byte of every request.
+constexpr std::array<bool, 256> kUnreserved = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = IsAlnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~';
+  }
+  return t;
+}();
+constexpr bool IsUnreserved(unsigned char c) { return kUnreserved[c]; }
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -75,18 +83,22 @@ std::string_view Trim(std::string_view s) {
 }
 
 // Appends `v` trimmed, with every run of whitespace turned into one space.
+// Copies the stretches between such runs whole: most values have none.
 void AppendCollapsed(std::string& out, std::string_view v) {
   v = Trim(v);
-  bool in_space = false;
-  for (char c : v) {
-    if (IsSpace(c)) {
-      if (!in_space) out.push_back(' ');
-      in_space = true;
-    } else {
-      out.push_back(c);
-      in_space = false;
+  size_t copied = 0;  // v[0, copied) is already in `out`
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!IsSpace(v[i])) continue;
+    size_t run_end = i + 1;
+    while (run_end < v.size() && IsSpace(v[run_end])) ++run_end;
+    if (v[i] != ' ' || run_end > i + 1) {  // not already a single ' '
+      out.append(v.data() + copied, i - copied);
+      out.push_back(' ');
+      copied = run_end;
     }
+    i = run_end - 1;
   }
+  out.append(v.data() + copied, v.size() - copied);
 }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
@@ -302,13 +314,15 @@ class QueryParams {
 // and lowercased they equal the signed name; values are trimmed with inner
 // whitespace runs collapsed, and repeated headers are joined by ',' in wire
 // order. A request has a handful of signed headers, so sorting views in a
-// small vector and scanning the headers once per name beats a std::map.
+// small array and matching each header once beats a std::map of copies.
 void AppendCanonicalHeaders(std::string& out, const HeaderViews& headers,
                             std::span<const std::string_view> signed_names) {
-  std::array<std::string_view, 16> inline_names;
+  // Small requests (all real ones) use arrays on the stack.
+  constexpr size_t kInline = 32;
+  std::array<std::string_view, kInline> inline_names;
   std::vector<std::string_view> heap_names;
   std::span<std::string_view> names;
-  if (signed_names.size() <= inline_names.size()) {
+  if (signed_names.size() <= kInline) {
     std::copy(signed_names.begin(), signed_names.end(), inline_names.begin());
     names = std::span(inline_names).first(signed_names.size());
   } else {
@@ -316,19 +330,43 @@ void AppendCanonicalHeaders(std::string& out, const HeaderViews& headers,
     names = heap_names;
   }
   std::sort(names.begin(), names.end());
-  auto end = std::unique(names.begin(), names.end());
-  for (auto it = names.begin(); it != end; ++it) {
+  names = names.first(std::unique(names.begin(), names.end()) - names.begin());
+
+  // The index of the sorted name each header carries (kNone: not signed),
+  // found in one pass over the headers.
+  constexpr size_t kNone = SIZE_MAX;
+  std::array<size_t, kInline> inline_match;
+  std::vector<size_t> heap_match;
+  std::span<size_t> match;
+  if (headers.size() <= kInline) {
+    match = std::span(inline_match).first(headers.size());
+  } else {
+    heap_match.resize(headers.size());
+    match = heap_match;
+  }
+  for (size_t h = 0; h < headers.size(); ++h) {
+    std::string_view name = Trim(headers[h].first);
+    match[h] = kNone;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (LowerEquals(name, names[i])) {
+        match[h] = i;
+        break;
+      }
+    }
+  }
+
+  for (size_t i = 0; i < names.size(); ++i) {
     bool found = false;
-    for (const auto& [name, value] : headers) {
-      if (!LowerEquals(Trim(name), *it)) continue;
+    for (size_t h = 0; h < headers.size(); ++h) {
+      if (match[h] != i) continue;
       if (found) {
         out.push_back(',');
       } else {
-        out += *it;
+        out += names[i];
         out.push_back(':');
         found = true;
       }
-      AppendCollapsed(out, value);
+      AppendCollapsed(out, headers[h].second);
     }
     if (found) out.push_back('\n');
   }
@@ -419,6 +457,14 @@ std::string FastHmacSha256(std::string_view key, std::string_view data) {
 // looked up by name inside EVP_Digest on every call in OpenSSL 3, and
 // EVP_Digest allocates a context each time.
 Sha256Hexits Sha256HexOf(std::string_view data) {
+  // GET requests have no body: its hash is a constant.
+  static constexpr std::string_view kEmptyHash =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  Sha256Hexits h;
+  if (data.empty()) {
+    std::copy(kEmptyHash.begin(), kEmptyHash.end(), h.begin());
+    return h;
+  }
   struct Ctx {
     EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -436,7 +482,6 @@ Sha256Hexits Sha256HexOf(std::string_view data) {
     return ToHex(out);
   }
   std::string hex = Sha256Hex(data);
-  Sha256Hexits h;
   std::copy(hex.begin(), hex.end(), h.begin());
   return h;
 }
@@ -720,13 +765,32 @@ Status Fail(const char* type, std::string message) {
   return Status(Code::kUnauthenticated, std::move(message), type);
 }
 
-// `name` is lowercase.
-std::string_view FindHeader(const HeaderViews& headers, std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (LowerEquals(Trim(k), name)) return Trim(v);
+// The headers verification itself reads: the trimmed value of the first
+// header of each name (empty if none), found in one pass over the headers.
+struct SigningHeaders {
+  std::string_view authorization, amz_date, security_token, content_sha256;
+
+  explicit SigningHeaders(const HeaderViews& headers) {
+    struct Wanted {
+      std::string_view name;
+      std::string_view* value;
+      bool seen;
+    } wanted[] = {{"authorization", &authorization, false},
+                  {"x-amz-date", &amz_date, false},
+                  {"x-amz-security-token", &security_token, false},
+                  {"x-amz-content-sha256", &content_sha256, false}};
+    for (const auto& [k, v] : headers) {
+      std::string_view name = Trim(k);
+      for (Wanted& w : wanted) {
+        if (!w.seen && LowerEquals(name, w.name)) {
+          *w.value = Trim(v);
+          w.seen = true;
+          break;
+        }
+      }
+    }
   }
-  return {};
-}
+};
 
 bool HasHeader(const HeaderViews& headers, std::string_view name) {
   return std::any_of(headers.begin(), headers.end(),
@@ -765,7 +829,7 @@ void SplitSignedHeaders(std::string_view s, SignatureParts& out) {
   });
 }
 
-Status FromAuthorizationHeader(std::string_view auth, const HeaderViews& headers, const ErrorNames& names,
+Status FromAuthorizationHeader(std::string_view auth, const SigningHeaders& headers, const ErrorNames& names,
                                SignatureParts& parts) {
   if (auth.substr(0, kAlgorithm.size()) != kAlgorithm) {
     return Fail(names.incomplete, "Authorization header does not use " + std::string(kAlgorithm));
@@ -793,7 +857,7 @@ Status FromAuthorizationHeader(std::string_view auth, const HeaderViews& headers
   if (!have_cred) missing += "Authorization header requires 'Credential' parameter. ";
   if (!have_signed) missing += "Authorization header requires 'SignedHeaders' parameter. ";
   if (!have_sig) missing += "Authorization header requires 'Signature' parameter. ";
-  parts.amz_date = FindHeader(headers, "x-amz-date");
+  parts.amz_date = headers.amz_date;
   if (parts.amz_date.empty()) {
     missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   }
@@ -803,7 +867,7 @@ Status FromAuthorizationHeader(std::string_view auth, const HeaderViews& headers
   }
   SplitSignedHeaders(signed_headers, parts);
   KILN_RETURN_IF_ERROR(ParseCredential(credential, parts, names));
-  parts.session_token = FindHeader(headers, "x-amz-security-token");
+  parts.session_token = headers.security_token;
   return Status::Ok();
 }
 
@@ -868,14 +932,15 @@ Result<VerifiedRequest> Verify(const HttpRequestView& req, const SecretLookup& l
   const ErrorNames& names = opt.s3_error_names ? kS3Names : kJsonNames;
   auto [path, raw_query] = SplitTarget(req.target);
   QueryParams query(raw_query);
-  std::string_view auth = FindHeader(req.headers, "authorization");
+  SigningHeaders signing_headers(req.headers);
+  std::string_view auth = signing_headers.authorization;
   bool presigned = auth.empty() && query.Find("X-Amz-Algorithm") != nullptr;
   if (auth.empty() && !presigned) {
     return Fail(names.missing, opt.s3_error_names ? "Access Denied" : "Missing Authentication Token");
   }
   SignatureParts parts;
   KILN_RETURN_IF_ERROR(presigned ? FromQuery(query, names, opt.s3_error_names, parts)
-                                 : FromAuthorizationHeader(auth, req.headers, names, parts));
+                                 : FromAuthorizationHeader(auth, signing_headers, names, parts));
 
   // Host must be signed, and every signed header must be present.
   if (std::find(parts.signed_headers.begin(), parts.signed_headers.end(), "host") ==
@@ -938,7 +1003,7 @@ Result<VerifiedRequest> Verify(const HttpRequestView& req, const SecretLookup& l
   // Payload hash: the declared x-amz-content-sha256 must match the body.
   std::string_view payload;
   Sha256Hexits body_hash;
-  std::string_view declared = FindHeader(req.headers, "x-amz-content-sha256");
+  std::string_view declared = signing_headers.content_sha256;
   if (presigned) {
     if (opt.uri_mode == UriMode::kS3) {
       payload = kUnsignedPayload;
