@@ -558,6 +558,19 @@ TEST(SigV4Canonical, RandomRequestsMatchTheReference) {
   }
 }
 
+TEST(SigV4Canonical, ManyHeadersAndNamesMatchTheReference) {
+  // More headers and signed names than the builder keeps on the stack.
+  std::vector<std::pair<std::string, std::string>> owned;
+  std::vector<std::string> names;
+  for (int i = 0; i < 40; ++i) {
+    owned.emplace_back("X-H" + std::to_string(i % 35), " v  " + std::to_string(i));
+    names.push_back("x-h" + std::to_string((i * 7) % 45));
+  }
+  HeaderList headers(owned.begin(), owned.end());
+  EXPECT_EQ(CanonicalRequest("GET", "/", headers, names, "p", UriMode::kDoubleEncode),
+            reference::Request("GET", "/", headers, names, "p", UriMode::kDoubleEncode, ""));
+}
+
 // ---- verification edge cases: the errors and what still verifies.
 
 class SigV4VerifyEdges : public ::testing::Test {
