@@ -103,6 +103,7 @@ Result<Caller> Authenticator::Authenticate(const HttpRequest& req, int64_t now_m
   view.method = req.method;
   view.target = req.target;
   view.body = req.body;
+  view.headers.reserve(req.headers.size());  // one allocation, not one per doubling
   for (auto& [k, v] : req.headers) view.headers.emplace_back(k, v);
 
   auto lookup = [this](std::string_view id, std::string_view) -> Result<std::string> {
