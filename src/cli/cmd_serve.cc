@@ -1,5 +1,6 @@
 // `kiln serve`: the Image Builder API over HTTP (see src/api/server.h).
 #include <cstdio>
+#include <malloc.h>
 #include <memory>
 #include <string>
 
@@ -69,6 +70,12 @@ int RunServe(int argc, char** argv) {
     return app.exit(e);
   }
   log::SetLevelFromString(log_level);
+  // glibc hands the free memory at the top of each thread's heap back to
+  // the kernel as soon as it exceeds 128 KB, so every response of a few KB
+  // could grow the heap again (sysmalloc + page faults: 5% of a cached
+  // ListComponents). A fixed threshold keeps up to 64 MB per heap instead.
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_TOP_PAD, 1 << 20);
 
   std::string addr;
   uint16_t port = 0;
