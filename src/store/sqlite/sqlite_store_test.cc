@@ -129,6 +129,70 @@ TEST_F(SqliteStoreTest, ListOrdersByNameThenNumericVersionAndPages) {
   EXPECT_EQ(*store_->Count(q), 0);
 }
 
+// Pages of one name (and version), oldest first and newest first, with
+// every page size: the cursor then compares only the columns after the
+// fixed ones (see list_query.h), which must not change what is listed.
+TEST_F(SqliteStoreTest, ListPagesOfOneNameInBothDirections) {
+  for (const char* v : {"1.10.0", "1.9.0", "1.2.0", "2.0.0"}) {
+    for (int64_t build = 1; build <= 2; ++build) {
+      ASSERT_TRUE(store_->Insert(Component("111111111111", "beta", v, build)).ok());
+    }
+  }
+  for (const char* name : {"alpha", "gamma"}) {
+    ASSERT_TRUE(store_->Insert(Component("111111111111", name, "1.5.0")).ok());
+  }
+  auto all = [&](ListQuery q) {
+    std::vector<std::string> seen;
+    while (true) {
+      auto page = store_->List(q);
+      EXPECT_TRUE(page.ok());
+      if (!page.ok()) break;
+      for (auto& r : page->items) seen.push_back(r.name + "@" + r.version + "/" + std::to_string(r.build));
+      if (!page->more) break;
+      q.after = page->items.back();
+    }
+    return seen;
+  };
+  const std::vector<std::string> beta = {"beta@1.2.0/1", "beta@1.2.0/2", "beta@1.9.0/1",
+                                         "beta@1.9.0/2", "beta@1.10.0/1", "beta@1.10.0/2",
+                                         "beta@2.0.0/1", "beta@2.0.0/2"};
+  for (int limit = 1; limit <= 9; ++limit) {
+    ListQuery q;
+    q.kind = "component";
+    q.accounts = {"111111111111"};
+    q.region = "us-east-1";
+    q.name = "beta";
+    q.limit = limit;
+    EXPECT_EQ(all(q), beta) << "limit " << limit;
+    q.descending = true;
+    EXPECT_EQ(all(q), std::vector<std::string>(beta.rbegin(), beta.rend())) << "limit " << limit;
+    q.version = "1.9.0";
+    EXPECT_EQ(all(q), (std::vector<std::string>{"beta@1.9.0/2", "beta@1.9.0/1"}));
+    q.descending = false;
+    EXPECT_EQ(all(q), (std::vector<std::string>{"beta@1.9.0/1", "beta@1.9.0/2"}));
+  }
+  // A cursor from another name: before "beta" keeps all of it, after none.
+  ListQuery q;
+  q.kind = "component";
+  q.name = "beta";
+  q.limit = 20;
+  q.after = Component("111111111111", "alpha", "1.5.0");
+  EXPECT_EQ(store_->List(q)->items.size(), 8u);
+  q.after = Component("111111111111", "gamma", "1.5.0");
+  EXPECT_TRUE(store_->List(q)->items.empty());
+  q.descending = true;
+  EXPECT_EQ(store_->List(q)->items.size(), 8u);
+  // Unfixed, newest first over every name.
+  ListQuery every;
+  every.kind = "component";
+  every.descending = true;
+  every.limit = 3;
+  auto names = all(every);
+  ASSERT_EQ(names.size(), 10u);
+  EXPECT_EQ(names.front(), "gamma@1.5.0/1");
+  EXPECT_EQ(names.back(), "alpha@1.5.0/1");
+}
+
 TEST_F(SqliteStoreTest, ListByParentAndStatus) {
   Resource a = Component("111111111111", "a", "1.0.0");
   a.parent = "p1";
