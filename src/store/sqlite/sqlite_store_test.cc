@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "common/hash.h"
 #include "store/idempotency.h"
@@ -343,6 +344,45 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {
   auto again = OpenSqliteStore(dir_.string());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE((*again)->Get(Component("111111111111", "keep", "1.0.0").arn).ok());
+}
+
+int64_t PageSize(const std::filesystem::path& db_path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr), SQLITE_OK);
+  int64_t size = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return size;
+}
+
+// New stores use 16 KB pages so that rows of ~1-4 KB do not spill to
+// overflow pages (see connection.cc); a store created with SQLite's 4 KB
+// default keeps it and works as before.
+TEST_F(SqliteStoreTest, NewStoresUse16KPagesAndOldOnesKeepTheirs) {
+  ASSERT_TRUE(store_->Insert(Component("111111111111", "a", "1.0.0")).ok());
+  EXPECT_EQ(PageSize(dir_ / "kiln.db"), 16384);
+
+  auto old_dir = dir_ / "old";
+  std::filesystem::create_directories(old_dir);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((old_dir / "kiln.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; "
+                               "CREATE TABLE unrelated (x INTEGER)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto old = OpenSqliteStore(old_dir.string());
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  Resource big = Component("111111111111", "a", "1.0.0");
+  big.doc["data"] = std::string(3000, 'x');  // spills to an overflow page at 4 KB
+  ASSERT_TRUE((*old)->Insert(big).ok());
+  EXPECT_EQ((*old)->Get(big.arn)->doc, big.doc);
+  old->reset();
+  EXPECT_EQ(PageSize(old_dir / "kiln.db"), 4096);
 }
 
 TEST_F(SqliteStoreTest, IdempotencyAndPagingHelpersWorkOnSqlite) {
