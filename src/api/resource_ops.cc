@@ -217,23 +217,35 @@ Result<store::Resource> ResolveVersioned(OperationContext& ctx, const Arn& ref,
     return InvalidParameterValue("The version in " + text + " is not valid: " +
                                  pattern.status().message());
   }
-  std::optional<std::string> exact;
-  if (pattern->IsConcrete()) exact = ref.version;
-  KILN_ASSIGN_OR_RETURN(auto rows, VersionsOf(*ctx.store, ref.type, ref.account, ref.region,
-                                              ref.name, exact));
-  // Ascending (version, build): the last match is the latest.
-  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-    if (!ref.workflow_type.empty()) {
-      auto a = ParseArn(it->arn);
-      if (!a.ok() || a->workflow_type != ref.workflow_type) continue;
+  // Newest (version, build) first: the first match is the latest, and for
+  // the usual ".../x.x.x" it is the first row read.
+  store::ListQuery q;
+  q.kind = ref.type;
+  q.accounts = {ref.account};
+  q.region = ref.region;
+  q.name = ref.name;
+  if (pattern->IsConcrete()) q.version = ref.version;
+  q.descending = true;
+  // One row first (what ".../x.x.x" needs); pages grow while rows are
+  // skipped (disabled, other workflow type, not matching "1.x.x").
+  q.limit = 1;
+  while (true) {
+    KILN_ASSIGN_OR_RETURN(auto page, ctx.store->List(q));
+    for (auto& r : page.items) {
+      if (!ref.workflow_type.empty()) {
+        auto a = ParseArn(r.arn);
+        if (!a.ok() || a->workflow_type != ref.workflow_type) continue;
+      }
+      auto v = ParseSemVer(r.version);
+      if (!v.ok() || !pattern->Matches(*v) || !candidate(r)) continue;
+      KILN_ASSIGN_OR_RETURN(bool visible, CanRead(ctx, r, options.read_action));
+      if (!visible) return ResourceNotFound(text);
+      return std::move(r);
     }
-    auto v = ParseSemVer(it->version);
-    if (!v.ok() || !pattern->Matches(*v) || !candidate(*it)) continue;
-    KILN_ASSIGN_OR_RETURN(bool visible, CanRead(ctx, *it, options.read_action));
-    if (!visible) return ResourceNotFound(text);
-    return std::move(*it);
+    if (!page.more) return ResourceNotFound(text);
+    q.after = std::move(page.items.back());
+    q.limit = std::min(q.limit * 8, 500);
   }
-  return ResourceNotFound(text);
 }
 
 Result<Json> LatestVersionReferences(OperationContext& ctx, const store::Resource& r,

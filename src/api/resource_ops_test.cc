@@ -117,6 +117,30 @@ TEST_F(ResourceOpsTest, ResolvesNumericallyAndLatestBuild) {
   EXPECT_EQ((*refs)["latestPatchVersionArn"], BuildArn(ctx, "component", "c", "1.9.0", 1));
 }
 
+// Resolution reads newest first in growing pages: a match far below the
+// newest rows (past the first pages) is still found, and is the latest.
+TEST_F(ResourceOpsTest, ResolvesPastManyNewerNonCandidates) {
+  for (int minor = 0; minor < 30; ++minor) {
+    auto r = AddComponent(kA, "c", "1." + std::to_string(minor) + ".0");
+    if (minor >= 2) {  // only 1.0.0 and 1.1.0 stay usable
+      r.doc["state"] = {{"status", "DISABLED"}};
+      ASSERT_TRUE(store_->Update(r).ok());
+    }
+  }
+  for (int patch = 0; patch < 25; ++patch) AddComponent(kA, "c", "2.0." + std::to_string(patch));
+  auto ctx = Ctx(kA);
+  auto resolve = [&](const std::string& version) -> std::string {
+    auto arn = ParseArn("arn:aws:imagebuilder:us-east-1:111111111111:component/c/" + version);
+    auto r = ResolveVersioned(ctx, *arn);
+    return r.ok() ? r->version : r.status().type();
+  };
+  EXPECT_EQ(resolve("x.x.x"), "2.0.24");
+  EXPECT_EQ(resolve("1.x.x"), "1.1.0");
+  EXPECT_EQ(resolve("1.29.x"), "ResourceNotFoundException");  // disabled
+  EXPECT_EQ(resolve("1.0.x"), "1.0.0");
+  EXPECT_EQ(resolve("2.0.7"), "2.0.7");
+}
+
 TEST_F(ResourceOpsTest, ListsPagesFiltersAndRejectsTamperedTokens) {
   for (int i = 0; i < 7; ++i) AddComponent(kA, "comp" + std::to_string(i), "1.0.0", 1, i % 2 ? "Windows" : "Linux");
   AddComponent(kB, "other", "1.0.0");
