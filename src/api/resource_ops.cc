@@ -179,28 +179,6 @@ bool DefaultCandidate(const store::Resource& r) {
   return true;
 }
 
-// All rows of (kind, account, region, slug [, version]) in ascending order.
-Result<std::vector<store::Resource>> VersionsOf(store::Store& s, const std::string& kind,
-                                                const std::string& account,
-                                                const std::string& region, const std::string& slug,
-                                                std::optional<std::string> version) {
-  store::ListQuery q;
-  q.kind = kind;
-  q.accounts = {account};
-  q.region = region;
-  q.name = slug;
-  q.version = std::move(version);
-  q.limit = 500;
-  std::vector<store::Resource> all;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, s.List(q));
-    for (auto& r : page.items) all.push_back(std::move(r));
-    if (!page.more) break;
-    q.after = all.back();
-  }
-  return all;
-}
-
 }  // namespace
 
 Result<store::Resource> ResolveVersioned(OperationContext& ctx, const Arn& ref,
@@ -254,27 +232,46 @@ Result<Json> LatestVersionReferences(OperationContext& ctx, const store::Resourc
   auto mine = ParseSemVer(r.version);
   Json refs = Json::object();
   if (!mine.ok()) return refs;
-  KILN_ASSIGN_OR_RETURN(auto rows,
-                        VersionsOf(*ctx.store, r.kind, r.account, r.region, r.name, std::nullopt));
   std::string workflow_type;
   if (r.kind == "workflow") {
     auto a = ParseArn(r.arn);
     if (a.ok()) workflow_type = a->workflow_type;
   }
-  for (const auto& row : rows) {  // ascending: later rows overwrite
-    if (!candidate(row)) continue;
-    if (!workflow_type.empty()) {
-      auto a = ParseArn(row.arn);
-      if (!a.ok() || a->workflow_type != workflow_type) continue;
+  // Newest first, so the first row to qualify for each reference is the
+  // latest one; the scan ends at the first candidate of r's own version
+  // (by then all four are set), so it reads only the versions above r.
+  store::ListQuery q;
+  q.kind = r.kind;
+  q.accounts = {r.account};
+  q.region = r.region;
+  q.name = r.name;
+  q.descending = true;
+  q.limit = 8;
+  while (true) {
+    KILN_ASSIGN_OR_RETURN(auto page, ctx.store->List(q));
+    for (const auto& row : page.items) {
+      if (!candidate(row)) continue;
+      if (!workflow_type.empty()) {
+        auto a = ParseArn(row.arn);
+        if (!a.ok() || a->workflow_type != workflow_type) continue;
+      }
+      auto v = ParseSemVer(row.version);
+      if (!v.ok()) continue;
+      auto set_once = [&](const char* key) {
+        if (!refs.contains(key)) refs[key] = row.arn;
+      };
+      set_once("latestVersionArn");
+      if (v->major == mine->major) set_once("latestMajorVersionArn");
+      if (v->major == mine->major && v->minor == mine->minor) set_once("latestMinorVersionArn");
+      if (*v == *mine) {
+        set_once("latestPatchVersionArn");
+        return refs;
+      }
     }
-    auto v = ParseSemVer(row.version);
-    if (!v.ok()) continue;
-    refs["latestVersionArn"] = row.arn;
-    if (v->major == mine->major) refs["latestMajorVersionArn"] = row.arn;
-    if (v->major == mine->major && v->minor == mine->minor) refs["latestMinorVersionArn"] = row.arn;
-    if (*v == *mine) refs["latestPatchVersionArn"] = row.arn;
+    if (!page.more) return refs;
+    q.after = page.items.back();
+    q.limit = std::min(q.limit * 8, 500);
   }
-  return refs;
 }
 
 Status CheckCreateVersion(const std::string& version) {
