@@ -12,7 +12,7 @@ groups=("$@")
 
 build_pkgs=(g++ cmake ninja-build ccache pkg-config make git ca-certificates
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libboost-dev libcli11-dev
-  libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libpq-dev
+  libsqlite3-dev libsimdjson-dev libarchive-dev libzstd-dev zlib1g-dev libpq-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libpcre2-dev)
 run_pkgs=(runc busybox-static bash-static util-linux mount iproute2 procps e2fsprogs
   tar zstd gzip coreutils findutils)

@@ -179,28 +179,6 @@ bool DefaultCandidate(const store::Resource& r) {
   return true;
 }
 
-// All rows of (kind, account, region, slug [, version]) in ascending order.
-Result<std::vector<store::Resource>> VersionsOf(store::Store& s, const std::string& kind,
-                                                const std::string& account,
-                                                const std::string& region, const std::string& slug,
-                                                std::optional<std::string> version) {
-  store::ListQuery q;
-  q.kind = kind;
-  q.accounts = {account};
-  q.region = region;
-  q.name = slug;
-  q.version = std::move(version);
-  q.limit = 500;
-  std::vector<store::Resource> all;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, s.List(q));
-    for (auto& r : page.items) all.push_back(std::move(r));
-    if (!page.more) break;
-    q.after = all.back();
-  }
-  return all;
-}
-
 }  // namespace
 
 Result<store::Resource> ResolveVersioned(OperationContext& ctx, const Arn& ref,
@@ -217,23 +195,35 @@ Result<store::Resource> ResolveVersioned(OperationContext& ctx, const Arn& ref,
     return InvalidParameterValue("The version in " + text + " is not valid: " +
                                  pattern.status().message());
   }
-  std::optional<std::string> exact;
-  if (pattern->IsConcrete()) exact = ref.version;
-  KILN_ASSIGN_OR_RETURN(auto rows, VersionsOf(*ctx.store, ref.type, ref.account, ref.region,
-                                              ref.name, exact));
-  // Ascending (version, build): the last match is the latest.
-  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-    if (!ref.workflow_type.empty()) {
-      auto a = ParseArn(it->arn);
-      if (!a.ok() || a->workflow_type != ref.workflow_type) continue;
+  // Newest (version, build) first: the first match is the latest, and for
+  // the usual ".../x.x.x" it is the first row read.
+  store::ListQuery q;
+  q.kind = ref.type;
+  q.accounts = {ref.account};
+  q.region = ref.region;
+  q.name = ref.name;
+  if (pattern->IsConcrete()) q.version = ref.version;
+  q.descending = true;
+  // One row first (what ".../x.x.x" needs); pages grow while rows are
+  // skipped (disabled, other workflow type, not matching "1.x.x").
+  q.limit = 1;
+  while (true) {
+    KILN_ASSIGN_OR_RETURN(auto page, ctx.store->List(q));
+    for (auto& r : page.items) {
+      if (!ref.workflow_type.empty()) {
+        auto a = ParseArn(r.arn);
+        if (!a.ok() || a->workflow_type != ref.workflow_type) continue;
+      }
+      auto v = ParseSemVer(r.version);
+      if (!v.ok() || !pattern->Matches(*v) || !candidate(r)) continue;
+      KILN_ASSIGN_OR_RETURN(bool visible, CanRead(ctx, r, options.read_action));
+      if (!visible) return ResourceNotFound(text);
+      return std::move(r);
     }
-    auto v = ParseSemVer(it->version);
-    if (!v.ok() || !pattern->Matches(*v) || !candidate(*it)) continue;
-    KILN_ASSIGN_OR_RETURN(bool visible, CanRead(ctx, *it, options.read_action));
-    if (!visible) return ResourceNotFound(text);
-    return std::move(*it);
+    if (!page.more) return ResourceNotFound(text);
+    q.after = std::move(page.items.back());
+    q.limit = std::min(q.limit * 8, 500);
   }
-  return ResourceNotFound(text);
 }
 
 Result<Json> LatestVersionReferences(OperationContext& ctx, const store::Resource& r,
@@ -242,27 +232,46 @@ Result<Json> LatestVersionReferences(OperationContext& ctx, const store::Resourc
   auto mine = ParseSemVer(r.version);
   Json refs = Json::object();
   if (!mine.ok()) return refs;
-  KILN_ASSIGN_OR_RETURN(auto rows,
-                        VersionsOf(*ctx.store, r.kind, r.account, r.region, r.name, std::nullopt));
   std::string workflow_type;
   if (r.kind == "workflow") {
     auto a = ParseArn(r.arn);
     if (a.ok()) workflow_type = a->workflow_type;
   }
-  for (const auto& row : rows) {  // ascending: later rows overwrite
-    if (!candidate(row)) continue;
-    if (!workflow_type.empty()) {
-      auto a = ParseArn(row.arn);
-      if (!a.ok() || a->workflow_type != workflow_type) continue;
+  // Newest first, so the first row to qualify for each reference is the
+  // latest one; the scan ends at the first candidate of r's own version
+  // (by then all four are set), so it reads only the versions above r.
+  store::ListQuery q;
+  q.kind = r.kind;
+  q.accounts = {r.account};
+  q.region = r.region;
+  q.name = r.name;
+  q.descending = true;
+  q.limit = 8;
+  while (true) {
+    KILN_ASSIGN_OR_RETURN(auto page, ctx.store->List(q));
+    for (const auto& row : page.items) {
+      if (!candidate(row)) continue;
+      if (!workflow_type.empty()) {
+        auto a = ParseArn(row.arn);
+        if (!a.ok() || a->workflow_type != workflow_type) continue;
+      }
+      auto v = ParseSemVer(row.version);
+      if (!v.ok()) continue;
+      auto set_once = [&](const char* key) {
+        if (!refs.contains(key)) refs[key] = row.arn;
+      };
+      set_once("latestVersionArn");
+      if (v->major == mine->major) set_once("latestMajorVersionArn");
+      if (v->major == mine->major && v->minor == mine->minor) set_once("latestMinorVersionArn");
+      if (*v == *mine) {
+        set_once("latestPatchVersionArn");
+        return refs;
+      }
     }
-    auto v = ParseSemVer(row.version);
-    if (!v.ok()) continue;
-    refs["latestVersionArn"] = row.arn;
-    if (v->major == mine->major) refs["latestMajorVersionArn"] = row.arn;
-    if (v->major == mine->major && v->minor == mine->minor) refs["latestMinorVersionArn"] = row.arn;
-    if (*v == *mine) refs["latestPatchVersionArn"] = row.arn;
+    if (!page.more) return refs;
+    q.after = page.items.back();
+    q.limit = std::min(q.limit * 8, 500);
   }
-  return refs;
 }
 
 Status CheckCreateVersion(const std::string& version) {

@@ -117,6 +117,67 @@ TEST_F(ResourceOpsTest, ResolvesNumericallyAndLatestBuild) {
   EXPECT_EQ((*refs)["latestPatchVersionArn"], BuildArn(ctx, "component", "c", "1.9.0", 1));
 }
 
+// Resolution reads newest first in growing pages: a match far below the
+// newest rows (past the first pages) is still found, and is the latest.
+TEST_F(ResourceOpsTest, ResolvesPastManyNewerNonCandidates) {
+  for (int minor = 0; minor < 30; ++minor) {
+    auto r = AddComponent(kA, "c", "1." + std::to_string(minor) + ".0");
+    if (minor >= 2) {  // only 1.0.0 and 1.1.0 stay usable
+      r.doc["state"] = {{"status", "DISABLED"}};
+      ASSERT_TRUE(store_->Update(r).ok());
+    }
+  }
+  for (int patch = 0; patch < 25; ++patch) AddComponent(kA, "c", "2.0." + std::to_string(patch));
+  auto ctx = Ctx(kA);
+  auto resolve = [&](const std::string& version) -> std::string {
+    auto arn = ParseArn("arn:aws:imagebuilder:us-east-1:111111111111:component/c/" + version);
+    auto r = ResolveVersioned(ctx, *arn);
+    return r.ok() ? r->version : r.status().type();
+  };
+  EXPECT_EQ(resolve("x.x.x"), "2.0.24");
+  EXPECT_EQ(resolve("1.x.x"), "1.1.0");
+  EXPECT_EQ(resolve("1.29.x"), "ResourceNotFoundException");  // disabled
+  EXPECT_EQ(resolve("1.0.x"), "1.0.0");
+  EXPECT_EQ(resolve("2.0.7"), "2.0.7");
+}
+
+// The references are the highest candidate of each kind, over more
+// versions than one store page, whether r itself is a candidate or not.
+TEST_F(ResourceOpsTest, LatestVersionReferencesOverManyVersions) {
+  auto ctx = Ctx(kA);
+  for (int major = 1; major <= 3; ++major) {
+    for (int minor = 0; minor < 6; ++minor) {
+      for (int64_t build = 1; build <= 2; ++build) {
+        AddComponent(kA, "c", std::to_string(major) + "." + std::to_string(minor) + ".0", build);
+      }
+    }
+  }
+  auto arn = [&](const std::string& v, int64_t build) {
+    return BuildArn(ctx, "component", "c", v, build);
+  };
+  auto refs = LatestVersionReferences(ctx, store_->Get(arn("2.3.0", 1)).value());
+  ASSERT_TRUE(refs.ok());
+  EXPECT_EQ((*refs)["latestVersionArn"], arn("3.5.0", 2));
+  EXPECT_EQ((*refs)["latestMajorVersionArn"], arn("2.5.0", 2));
+  EXPECT_EQ((*refs)["latestMinorVersionArn"], arn("2.3.0", 2));
+  EXPECT_EQ((*refs)["latestPatchVersionArn"], arn("2.3.0", 2));
+  // Disable 2.3.0 (both builds) and 2.5.0/2: they stop counting.
+  for (auto [v, b] : std::vector<std::pair<std::string, int64_t>>{{"2.3.0", 1}, {"2.3.0", 2}, {"2.5.0", 2}}) {
+    auto r = store_->Get(arn(v, b)).value();
+    r.doc["state"] = {{"status", "DISABLED"}};
+    ASSERT_TRUE(store_->Update(r).ok());
+  }
+  refs = LatestVersionReferences(ctx, store_->Get(arn("2.3.0", 1)).value());
+  ASSERT_TRUE(refs.ok());
+  EXPECT_EQ((*refs)["latestVersionArn"], arn("3.5.0", 2));
+  EXPECT_EQ((*refs)["latestMajorVersionArn"], arn("2.5.0", 1));
+  EXPECT_FALSE(refs->contains("latestMinorVersionArn"));
+  EXPECT_FALSE(refs->contains("latestPatchVersionArn"));
+  refs = LatestVersionReferences(ctx, store_->Get(arn("1.0.0", 1)).value());
+  EXPECT_EQ((*refs)["latestMinorVersionArn"], arn("1.0.0", 2));
+  EXPECT_EQ((*refs)["latestMajorVersionArn"], arn("1.5.0", 2));
+}
+
 TEST_F(ResourceOpsTest, ListsPagesFiltersAndRejectsTamperedTokens) {
   for (int i = 0; i < 7; ++i) AddComponent(kA, "comp" + std::to_string(i), "1.0.0", 1, i % 2 ? "Windows" : "Linux");
   AddComponent(kB, "other", "1.0.0");

@@ -44,8 +44,9 @@ struct Resource {
 };
 
 // Keyset-paginated listing. Results are ordered by (name, version as
-// numbers, build, arn) ascending; `after` is the last row of the previous
-// page and the next page starts strictly after it.
+// numbers, build, arn) ascending (descending when `descending`); `after` is
+// the last row of the previous page and the next page starts strictly after
+// it in that order.
 struct ListQuery {
   std::string kind;                    // required
   std::vector<std::string> accounts;   // empty = any account
@@ -57,6 +58,9 @@ struct ListQuery {
   std::optional<std::string> status;
   std::optional<Resource> after;       // keyset cursor
   int limit = 25;                      // rows to return (>= 1)
+  // Newest first: the latest version and build of a name come first, so
+  // resolving ".../x.x.x" reads one row instead of every version.
+  bool descending = false;
 };
 
 struct ListPage {

@@ -93,6 +93,14 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   if (read_only) {
     KILN_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON"));
   } else {
+    // 16 KB pages for a new database (SQLite's default is 4 KB; an existing
+    // file keeps its page size, WAL mode cannot change it). `resources` is
+    // a WITHOUT ROWID table, whose rows spill to an overflow page beyond
+    // about a quarter of a page: with 4 KB pages every row over ~1 KB (a
+    // component with a small document already) took a second random page
+    // read, and a List page of 25 rows read ~30 pages. At 16 KB rows up to
+    // ~4 KB stay inline and a random Get reads one page (bench/store_scale.md).
+    KILN_RETURN_IF_ERROR(conn->Exec("PRAGMA page_size=16384"));
     KILN_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
     // NORMAL is durable across application crashes in WAL mode; only an OS
     // crash may lose the last commits, never corrupt the database.

@@ -6,9 +6,7 @@ nlohmann::json DocCache::Parse(std::string_view arn, std::string_view text) {
   std::string key(arn);
   auto it = entries_.find(key);
   if (it != entries_.end() && it->second.text == text) return it->second.doc;
-  nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr,
-                                             /*allow_exceptions=*/false);
-  if (doc.is_discarded()) doc = nlohmann::json::object();
+  nlohmann::json doc = decoder_.Decode(text);
   // Large documents are not worth keeping twice (text and tree).
   if (text.size() > 64 * 1024) return doc;
   if (it == entries_.end()) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/time.h"
+#include "store/sqlite/list_query.h"
 #include "store/sqlite/schema.h"
 
 namespace kiln::store {
@@ -104,41 +105,16 @@ Status CheckResource(const Resource& r) {
   return Status::Ok();
 }
 
-// WHERE clause and its bindings for a ListQuery (without the cursor).
-struct Where {
-  std::string sql;
-  std::vector<std::string> texts;  // bound in order
-};
-
-Where BuildWhere(const ListQuery& q) {
-  Where w;
-  auto add = [&](const std::string& clause, const std::string& value) {
-    w.sql += (w.sql.empty() ? " WHERE " : " AND ") + clause;
-    w.texts.push_back(value);
-  };
-  add("kind = ?", q.kind);
-  if (!q.accounts.empty()) {
-    std::string in = "account IN (";
-    for (size_t i = 0; i < q.accounts.size(); ++i) in += i ? ",?" : "?";
-    w.sql += " AND " + in + ")";
-    for (const auto& a : q.accounts) w.texts.push_back(a);
-  }
-  if (!q.region.empty()) add("region = ?", q.region);
-  if (q.name) add("name = ?", *q.name);
-  if (q.name_prefix && !q.name_prefix->empty()) {
-    // A range keeps the (.., name, ..) index usable, unlike LIKE.
-    add("name >= ?", *q.name_prefix);
-    std::string upper = *q.name_prefix;
-    upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
-    if (static_cast<unsigned char>(q.name_prefix->back()) == 0xff) {
-      upper = *q.name_prefix + "\xff\xff\xff\xff";
+// Binds `bindings` to ?1, ?2, ... of `st`.
+void BindAll(Statement& st, const std::vector<Binding>& bindings) {
+  int i = 1;
+  for (const auto& b : bindings) {
+    if (b.is_number) {
+      st.Bind(i++, b.number);
+    } else {
+      st.Bind(i++, b.text);
     }
-    add("name < ?", upper);
   }
-  if (q.version) add("version_key = ?", VersionSortKey(*q.version));
-  if (q.parent) add("parent = ?", *q.parent);
-  if (q.status) add("status = ?", *q.status);
-  return w;
 }
 
 }  // namespace
@@ -371,27 +347,17 @@ Status SqliteStore::Delete(const std::string& arn) {
 Result<ListPage> SqliteStore::List(const ListQuery& q) {
   if (q.kind.empty()) return Status::Invalid("store: a list query needs a kind");
   if (q.limit < 1) return Status::Invalid("store: a list query needs a limit >= 1");
-  Where w = BuildWhere(q);
-  std::string sql = std::string("SELECT ") + kColumns + " FROM resources" + w.sql;
-  if (q.after) sql += " AND (name, version_key, build, arn) > (?, ?, ?, ?)";
-  sql += " ORDER BY name, version_key, build, arn LIMIT ?";
+  ListStatement sql = ListSql(q, kColumns);
   ListPage page;
+  if (sql.empty) return page;
   KILN_RETURN_IF_ERROR(WithReader([&](Connection& c) -> Status {
-    KILN_ASSIGN_OR_RETURN(auto* raw, c.Prepare(sql));
+    KILN_ASSIGN_OR_RETURN(auto* raw, c.Prepare(sql.sql));
     Statement st(raw);
-    int i = 1;
-    for (const auto& t : w.texts) st.Bind(i++, t);
-    if (q.after) {
-      st.Bind(i++, q.after->name);
-      st.Bind(i++, VersionSortKey(q.after->version));
-      st.Bind(i++, q.after->build);
-      st.Bind(i++, q.after->arn);
-    }
-    // One extra row tells whether another page exists.
-    st.Bind(i++, static_cast<int64_t>(q.limit) + 1);
+    BindAll(st, sql.bindings);
     while (true) {
       KILN_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
+      // The extra row asked for tells whether another page exists.
       if (static_cast<int>(page.items.size()) == q.limit) {
         page.more = true;
         break;
@@ -405,13 +371,12 @@ Result<ListPage> SqliteStore::List(const ListQuery& q) {
 
 Result<int64_t> SqliteStore::Count(const ListQuery& q) {
   if (q.kind.empty()) return Status::Invalid("store: a count query needs a kind");
-  Where w = BuildWhere(q);
+  ListStatement sql = CountSql(q);
   int64_t n = 0;
   KILN_RETURN_IF_ERROR(WithReader([&](Connection& c) -> Status {
-    KILN_ASSIGN_OR_RETURN(auto* raw, c.Prepare("SELECT COUNT(*) FROM resources" + w.sql));
+    KILN_ASSIGN_OR_RETURN(auto* raw, c.Prepare(sql.sql));
     Statement st(raw);
-    int i = 1;
-    for (const auto& t : w.texts) st.Bind(i++, t);
+    BindAll(st, sql.bindings);
     KILN_ASSIGN_OR_RETURN(bool row, st.Step());
     if (row) n = st.Int(0);
     return Status::Ok();

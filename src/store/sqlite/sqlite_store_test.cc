@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <sqlite3.h>
 #include <unistd.h>
@@ -130,6 +131,70 @@ TEST_F(SqliteStoreTest, ListOrdersByNameThenNumericVersionAndPages) {
   EXPECT_EQ(*store_->Count(q), 2);
   q.region = "eu-west-1";
   EXPECT_EQ(*store_->Count(q), 0);
+}
+
+// Pages of one name (and version), oldest first and newest first, with
+// every page size: the cursor then compares only the columns after the
+// fixed ones (see list_query.h), which must not change what is listed.
+TEST_F(SqliteStoreTest, ListPagesOfOneNameInBothDirections) {
+  for (const char* v : {"1.10.0", "1.9.0", "1.2.0", "2.0.0"}) {
+    for (int64_t build = 1; build <= 2; ++build) {
+      ASSERT_TRUE(store_->Insert(Component("111111111111", "beta", v, build)).ok());
+    }
+  }
+  for (const char* name : {"alpha", "gamma"}) {
+    ASSERT_TRUE(store_->Insert(Component("111111111111", name, "1.5.0")).ok());
+  }
+  auto all = [&](ListQuery q) {
+    std::vector<std::string> seen;
+    while (true) {
+      auto page = store_->List(q);
+      EXPECT_TRUE(page.ok());
+      if (!page.ok()) break;
+      for (auto& r : page->items) seen.push_back(r.name + "@" + r.version + "/" + std::to_string(r.build));
+      if (!page->more) break;
+      q.after = page->items.back();
+    }
+    return seen;
+  };
+  const std::vector<std::string> beta = {"beta@1.2.0/1", "beta@1.2.0/2", "beta@1.9.0/1",
+                                         "beta@1.9.0/2", "beta@1.10.0/1", "beta@1.10.0/2",
+                                         "beta@2.0.0/1", "beta@2.0.0/2"};
+  for (int limit = 1; limit <= 9; ++limit) {
+    ListQuery q;
+    q.kind = "component";
+    q.accounts = {"111111111111"};
+    q.region = "us-east-1";
+    q.name = "beta";
+    q.limit = limit;
+    EXPECT_EQ(all(q), beta) << "limit " << limit;
+    q.descending = true;
+    EXPECT_EQ(all(q), std::vector<std::string>(beta.rbegin(), beta.rend())) << "limit " << limit;
+    q.version = "1.9.0";
+    EXPECT_EQ(all(q), (std::vector<std::string>{"beta@1.9.0/2", "beta@1.9.0/1"}));
+    q.descending = false;
+    EXPECT_EQ(all(q), (std::vector<std::string>{"beta@1.9.0/1", "beta@1.9.0/2"}));
+  }
+  // A cursor from another name: before "beta" keeps all of it, after none.
+  ListQuery q;
+  q.kind = "component";
+  q.name = "beta";
+  q.limit = 20;
+  q.after = Component("111111111111", "alpha", "1.5.0");
+  EXPECT_EQ(store_->List(q)->items.size(), 8u);
+  q.after = Component("111111111111", "gamma", "1.5.0");
+  EXPECT_TRUE(store_->List(q)->items.empty());
+  q.descending = true;
+  EXPECT_EQ(store_->List(q)->items.size(), 8u);
+  // Unfixed, newest first over every name.
+  ListQuery every;
+  every.kind = "component";
+  every.descending = true;
+  every.limit = 3;
+  auto names = all(every);
+  ASSERT_EQ(names.size(), 10u);
+  EXPECT_EQ(names.front(), "gamma@1.5.0/1");
+  EXPECT_EQ(names.back(), "alpha@1.5.0/1");
 }
 
 TEST_F(SqliteStoreTest, ListByParentAndStatus) {
@@ -282,6 +347,45 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {
   auto again = OpenSqliteStore(dir_.string());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE((*again)->Get(Component("111111111111", "keep", "1.0.0").arn).ok());
+}
+
+int64_t PageSize(const std::filesystem::path& db_path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr), SQLITE_OK);
+  int64_t size = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return size;
+}
+
+// New stores use 16 KB pages so that rows of ~1-4 KB do not spill to
+// overflow pages (see connection.cc); a store created with SQLite's 4 KB
+// default keeps it and works as before.
+TEST_F(SqliteStoreTest, NewStoresUse16KPagesAndOldOnesKeepTheirs) {
+  ASSERT_TRUE(store_->Insert(Component("111111111111", "a", "1.0.0")).ok());
+  EXPECT_EQ(PageSize(dir_ / "kiln.db"), 16384);
+
+  auto old_dir = dir_ / "old";
+  std::filesystem::create_directories(old_dir);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((old_dir / "kiln.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; "
+                               "CREATE TABLE unrelated (x INTEGER)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto old = OpenSqliteStore(old_dir.string());
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  Resource big = Component("111111111111", "a", "1.0.0");
+  big.doc["data"] = std::string(3000, 'x');  // spills to an overflow page at 4 KB
+  ASSERT_TRUE((*old)->Insert(big).ok());
+  EXPECT_EQ((*old)->Get(big.arn)->doc, big.doc);
+  old->reset();
+  EXPECT_EQ(PageSize(old_dir / "kiln.db"), 4096);
 }
 
 TEST_F(SqliteStoreTest, IdempotencyAndPagingHelpersWorkOnSqlite) {
