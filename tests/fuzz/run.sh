@@ -27,10 +27,10 @@ fi
 # and without the handlers themselves.
 srcs=("$model_cc")
 # The front end only: the handlers (ops_*, resource_ops, ...) are not linked.
-for f in api_service auth http_types metrics operation pattern router service_model validator; do
+for f in api_service auth http_types metrics operation pattern response_cache router service_model validator; do
   srcs+=("$root/src/api/$f.cc")
 done
-for f in digest hash log sigv4 status time; do srcs+=("$root/src/common/$f.cc"); done
+for f in digest hash log sigv4 sigv4_canonical sigv4_verify status time; do srcs+=("$root/src/common/$f.cc"); done
 
 objs=()
 pids=()
