@@ -12,6 +12,7 @@
 #include <archive_entry.h>
 
 #include "image/digest.h"
+#include "image/media_types.h"
 #include "instance/mounts.h"
 #include "common/process.h"
 
@@ -102,8 +103,8 @@ Status WriteLayout(ImageStore& store, const Image& image, const std::string& dir
     }
     index["manifests"] = kept;
   }
-  index["mediaType"] = "application/vnd.oci.image.index.v1+json";
-  index["manifests"].push_back({{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+  index["mediaType"] = kOciIndex;
+  index["manifests"].push_back({{"mediaType", kOciManifest},
                                 {"digest", manifest_digest},
                                 {"size", manifest_size},
                                 {"annotations", {{"org.opencontainers.image.ref.name", tag}}}});

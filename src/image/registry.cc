@@ -12,19 +12,13 @@
 
 #include "image/digest.h"
 #include "image/export.h"
+#include "image/media_types.h"
 #include "image/registry_session.h"
 
 namespace kiln::image {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-constexpr const char* kOciIndex = "application/vnd.oci.image.index.v1+json";
-constexpr const char* kOciConfig = "application/vnd.oci.image.config.v1+json";
-constexpr const char* kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-constexpr const char* kDockerList = "application/vnd.docker.distribution.manifest.list.v2+json";
-constexpr const char* kDockerConfig = "application/vnd.docker.container.image.v1+json";
-constexpr const char* kDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 constexpr uint64_t kMaxManifest = 4 << 20;
 
 http::Request Req(std::string method, std::string url) {

@@ -17,6 +17,7 @@
 #include "common/time.h"
 #include "image/busybox_root.h"
 #include "image/digest.h"
+#include "image/media_types.h"
 #include "instance/mounts.h"
 
 namespace kiln::image {
@@ -24,9 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kManifestType = "application/vnd.oci.image.manifest.v1+json";
-constexpr const char* kIndexType = "application/vnd.oci.image.index.v1+json";
-constexpr const char* kConfigType = "application/vnd.oci.image.config.v1+json";
 constexpr const char* kRefName = "org.opencontainers.image.ref.name";
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -118,7 +116,7 @@ Result<ImageStore> ImageStore::Open(const std::string& data_dir) {
     KILN_RETURN_IF_ERROR(WriteFileAtomic(s.layout_ + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})"));
   }
   if (!fs::exists(s.layout_ + "/index.json")) {
-    Json index = {{"schemaVersion", 2}, {"mediaType", kIndexType}, {"manifests", Json::array()}};
+    Json index = {{"schemaVersion", 2}, {"mediaType", kOciIndex}, {"manifests", Json::array()}};
     KILN_RETURN_IF_ERROR(WriteFileAtomic(s.layout_ + "/index.json", index.dump()));
   }
   return s;
@@ -149,7 +147,7 @@ Status ImageStore::Tag(const std::string& name, const std::string& digest, int64
   for (auto& m : index["manifests"]) {
     if (m.value("annotations", Json::object()).value(kRefName, "") != name) kept.push_back(m);
   }
-  kept.push_back({{"mediaType", kManifestType}, {"digest", digest}, {"size", size},
+  kept.push_back({{"mediaType", kOciManifest}, {"digest", digest}, {"size", size},
                   {"annotations", {{kRefName, name}}}});
   index["manifests"] = kept;
   return WriteFileAtomic(layout_ + "/index.json", index.dump(2));
@@ -258,8 +256,8 @@ Result<Image> ImageStore::WriteImage(const std::string& name, Json config, std::
   std::string config_text = config.dump();
   KILN_ASSIGN_OR_RETURN(std::string config_digest, PutBlob(config_text));
   Json manifest = {{"schemaVersion", 2},
-                   {"mediaType", kManifestType},
-                   {"config", {{"mediaType", kConfigType}, {"digest", config_digest},
+                   {"mediaType", kOciManifest},
+                   {"config", {{"mediaType", kOciConfig}, {"digest", config_digest},
                                {"size", config_text.size()}}},
                    {"layers", descs}};
   std::string manifest_text = manifest.dump();
@@ -319,8 +317,8 @@ Result<Image> ImageStore::ImportOciLayout(const std::string& layout_dir, const s
       return Status::NotFound(where + ": no such image (give the tag, e.g. oci:DIR:latest)");
     }
     // A multi-platform index: pick this host's platform.
-    while (chosen.value("mediaType", "") == kIndexType ||
-           chosen.value("mediaType", "") == "application/vnd.docker.distribution.manifest.list.v2+json") {
+    while (chosen.value("mediaType", "") == kOciIndex ||
+           chosen.value("mediaType", "") == kDockerList) {
       KILN_ASSIGN_OR_RETURN(Json sub, ReadJson(blob(chosen.at("digest"))));
       Json pick;
       for (auto& m : sub.at("manifests")) {
