@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -61,5 +62,10 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest);
 
 // The diff_id of a layer blob: the digest of its decompressed tar.
 Result<std::string> LayerDiffId(const std::string& blob_path);
+
+// Streams the decompressed tar of a layer blob (any compression libarchive
+// reads) to `chunk`, in order; stops at the first error `chunk` returns.
+Status ReadDecompressedLayer(const std::string& blob_path,
+                             const std::function<Status(const char* data, size_t size)>& chunk);
 
 }  // namespace kiln::image

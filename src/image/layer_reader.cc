@@ -172,30 +172,37 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest_in) {
   return s;
 }
 
-Result<std::string> LayerDiffId(const std::string& blob_path) {
+Status ReadDecompressedLayer(const std::string& blob_path,
+                             const std::function<Status(const char* data, size_t size)>& chunk) {
   archive* in = archive_read_new();
   archive_read_support_filter_all(in);
   archive_read_support_format_raw(in);  // the decompressed bytes, untouched
   archive_entry* e = nullptr;
+  Status s;
   if (archive_read_open_filename(in, blob_path.c_str(), 1 << 20) != ARCHIVE_OK ||
       archive_read_next_header(in, &e) != ARCHIVE_OK) {
-    Status s = Status::IOError("read layer " + blob_path + ": " + archive_error_string(in));
-    archive_read_free(in);
-    return s;
+    s = Status::IOError("read layer " + blob_path + ": " + archive_error_string(in));
   }
-  Sha256 hash;
   std::vector<char> buf(1 << 20);
-  for (;;) {
+  while (s.ok()) {
     la_ssize_t n = archive_read_data(in, buf.data(), buf.size());
     if (n == 0) break;
     if (n < 0) {
-      Status s = Status::IOError("decompress layer " + blob_path + ": " + archive_error_string(in));
-      archive_read_free(in);
-      return s;
+      s = Status::IOError("decompress layer " + blob_path + ": " + archive_error_string(in));
+    } else {
+      s = chunk(buf.data(), static_cast<size_t>(n));
     }
-    hash.Update(buf.data(), static_cast<size_t>(n));
   }
   archive_read_free(in);
+  return s;
+}
+
+Result<std::string> LayerDiffId(const std::string& blob_path) {
+  Sha256 hash;
+  KILN_RETURN_IF_ERROR(ReadDecompressedLayer(blob_path, [&](const char* data, size_t size) {
+    hash.Update(data, size);
+    return Status::Ok();
+  }));
   return hash.Finish();
 }
 

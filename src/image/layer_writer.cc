@@ -516,32 +516,13 @@ Result<LayerInfo> WriteLayer(const std::string& dir, const std::string& out_path
 
 Result<LayerInfo> RecompressLayer(const std::string& blob_path, const std::string& out_path,
                                   Compression compression, int level) {
-  archive* in = archive_read_new();
-  archive_read_support_filter_all(in);
-  archive_read_support_format_raw(in);  // the decompressed bytes, untouched
-  archive_entry* e = nullptr;
-  if (archive_read_open_filename(in, blob_path.c_str(), 1 << 20) != ARCHIVE_OK ||
-      archive_read_next_header(in, &e) != ARCHIVE_OK) {
-    Status s = Status::IOError("read layer " + blob_path + ": " + archive_error_string(in));
-    archive_read_free(in);
-    return s;
-  }
   int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    archive_read_free(in);
-    return Status::IOError("create " + out_path + ": " + strerror(errno));
-  }
+  if (fd < 0) return Status::IOError("create " + out_path + ": " + strerror(errno));
   BlobSink sink(fd, compression, level);
-  Status s;
-  std::string buf(1 << 20, '\0');
-  for (;;) {
-    la_ssize_t n = archive_read_data(in, buf.data(), buf.size());
-    if (n == 0) break;
-    if (n < 0) { s = Status::IOError("decompress " + blob_path + ": " + archive_error_string(in)); break; }
-    if (!sink.Write(buf.data(), static_cast<size_t>(n))) { s = Status::IOError(sink.error()); break; }
-  }
+  Status s = ReadDecompressedLayer(blob_path, [&](const char* data, size_t size) {
+    return sink.Write(data, size) ? Status::Ok() : Status::IOError(sink.error());
+  });
   if (s.ok() && !sink.Finish()) s = Status::IOError(sink.error());
-  archive_read_free(in);
   close(fd);
   if (!s.ok()) {
     unlink(out_path.c_str());
