@@ -135,6 +135,24 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   int64_t group_kill_at = -1;  // after a timeout: when the process group gets SIGKILL
   bool group_killed = false;
   int64_t kill_deadline = -1;  // after a timeout kill: stop waiting for EOF here
+  // On cancel or timeout: the on_timeout hook, then SIGKILL to the process
+  // group. With a hook, the child gets a grace period to exit by itself once
+  // the hook killed its real work (runc exec must reap what it started).
+  auto enforce_deadline = [&](int64_t now) {
+    bool cancel = !result.timed_out && !result.cancelled && spec.cancelled && spec.cancelled();
+    bool expired = !result.timed_out && !result.cancelled && spec.timeout_ms >= 0 &&
+                   now - start > spec.timeout_ms;
+    if (cancel || expired) {
+      (cancel ? result.cancelled : result.timed_out) = true;
+      if (spec.on_timeout) spec.on_timeout(pid);
+      group_kill_at = spec.on_timeout ? now + 2000 : now;
+      kill_deadline = group_kill_at + 3000;
+    }
+    if (group_kill_at >= 0 && now >= group_kill_at && !group_killed) {
+      kill(-pid, SIGKILL);
+      group_killed = true;
+    }
+  };
   char buf[65536];
   while (out[0] >= 0 || err[0] >= 0) {
     pollfd fds[3];
@@ -146,20 +164,7 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
     int rc = poll(fds, n, wait_ms);
     if (rc < 0 && errno != EINTR) break;
     const int64_t now = MonotonicMillis();
-    bool cancel = !result.timed_out && !result.cancelled && spec.cancelled && spec.cancelled();
-    bool expired = !result.timed_out && !result.cancelled && spec.timeout_ms >= 0 && now - start > spec.timeout_ms;
-    if (cancel || expired) {
-      (cancel ? result.cancelled : result.timed_out) = true;
-      // With a hook, the child gets a grace period to exit by itself once
-      // the hook killed its real work (runc exec must reap what it started).
-      if (spec.on_timeout) spec.on_timeout(pid);
-      group_kill_at = spec.on_timeout ? now + 2000 : now;
-      kill_deadline = group_kill_at + 3000;
-    }
-    if (group_kill_at >= 0 && now >= group_kill_at && !group_killed) {
-      kill(-pid, SIGKILL);
-      group_killed = true;
-    }
+    enforce_deadline(now);
     if (kill_deadline >= 0 && now > kill_deadline) break;  // grandchildren hold the pipes
     if (rc <= 0) continue;
     auto drain = [&](int idx, int* fd, Stream s, std::string* sink) {
@@ -186,18 +191,7 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   for (;;) {  // the deadline still holds while waiting for the exit itself
     pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid || (w < 0 && errno != EINTR)) break;
-    const int64_t now = MonotonicMillis();
-    bool cancel = !result.timed_out && !result.cancelled && spec.cancelled && spec.cancelled();
-    bool expired = !result.timed_out && !result.cancelled && spec.timeout_ms >= 0 && now - start > spec.timeout_ms;
-    if (cancel || expired) {
-      (cancel ? result.cancelled : result.timed_out) = true;
-      if (spec.on_timeout) spec.on_timeout(pid);
-      group_kill_at = spec.on_timeout ? now + 2000 : now;
-    }
-    if (group_kill_at >= 0 && now >= group_kill_at && !group_killed) {
-      kill(-pid, SIGKILL);
-      group_killed = true;
-    }
+    enforce_deadline(MonotonicMillis());
     usleep(2000);
   }
   if (WIFEXITED(status)) {
