@@ -3,6 +3,7 @@
 #include "api/build_records.h"
 #include "api/resource_ops.h"
 #include "common/time.h"
+#include "store/paging.h"
 
 namespace kiln::api {
 namespace {
@@ -40,12 +41,10 @@ Result<int64_t> NextBuildNumber(store::Store& tx, const store::Resource& probe) 
   q.name = probe.name;
   q.version = probe.version;
   q.limit = 500;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, tx.List(q));
-    for (const auto& r : page.items) n = std::max(n, r.build);
-    if (!page.more) break;
-    q.after = page.items.back();
-  }
+  KILN_RETURN_IF_ERROR(store::ForEachResource(tx, q, [&](const store::Resource& r) {
+    n = std::max(n, r.build);
+    return Status::Ok();
+  }));
   KILN_RETURN_IF_ERROR(tx.PutValue("image-build-number", key, std::to_string(n + 1)));
   return n + 1;
 }

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "engine/schedule.h"
+#include "store/paging.h"
 #include "store/update.h"
 
 namespace kiln::api {
@@ -75,54 +76,50 @@ Result<std::vector<std::string>> PipelineScheduler::RunDue(int64_t now_ms) {
   store::ListQuery q;
   q.kind = "image-pipeline";
   q.limit = 100;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, store_->List(q));
-    for (const auto& p : page.items) {
-      const Json schedule = p.doc.value("schedule", Json::object());
-      if (p.doc.value("status", "ENABLED") != "ENABLED" || !schedule.contains("scheduleExpression")) continue;
-      KILN_ASSIGN_OR_RETURN(auto raw, store_->GetValue(kStateSpace, p.arn));
-      Json state = raw ? Json::parse(*raw, nullptr, false) : Json::object();
-      if (!state.is_object()) state = Json::object();
-      auto next = NextSlot(schedule, state.value("after", p.created_ms));
-      if (!next || *next > now_ms) continue;
-      state["after"] = now_ms;  // this slot (and any missed ones) is handled now
+  KILN_RETURN_IF_ERROR(store::ForEachResource(*store_, q, [&](const store::Resource& p) -> Status {
+    const Json schedule = p.doc.value("schedule", Json::object());
+    if (p.doc.value("status", "ENABLED") != "ENABLED" || !schedule.contains("scheduleExpression")) return Status::Ok();
+    KILN_ASSIGN_OR_RETURN(auto raw, store_->GetValue(kStateSpace, p.arn));
+    Json state = raw ? Json::parse(*raw, nullptr, false) : Json::object();
+    if (!state.is_object()) state = Json::object();
+    auto next = NextSlot(schedule, state.value("after", p.created_ms));
+    if (!next || *next > now_ms) return Status::Ok();
+    state["after"] = now_ms;  // this slot (and any missed ones) is handled now
 
-      OperationContext ctx;
-      ctx.caller = {p.account, p.region, ""};
-      ctx.request_id = "scheduler";
-      ctx.store = store_;
-      auto config = ResolveBuildConfig(ctx, p.doc);
-      auto deps = config.ok() ? Dependencies(ctx, *config) : Result<std::string>(config.status());
-      if (!deps.ok()) {
-        log::Warn("pipeline " + p.arn + ": scheduled run skipped: " + deps.status().message());
-        KILN_RETURN_IF_ERROR(store_->PutValue(kStateSpace, p.arn, state.dump()));
-        continue;
-      }
-      const bool need_updates = schedule.value("pipelineExecutionStartCondition",
-                                               "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE") !=
-                                "EXPRESSION_MATCH_ONLY";
-      if (need_updates && state.value("dependencies", "") == *deps) {
-        log::Info("pipeline " + p.arn + ": schedule matched, no dependency updates: not started");
-        KILN_RETURN_IF_ERROR(store_->PutValue(kStateSpace, p.arn, state.dump()));
-        continue;
-      }
-      state["dependencies"] = *deps;
-      std::string image;
-      KILN_RETURN_IF_ERROR(store_->Transaction([&](store::Store& tx) -> Status {
-        KILN_ASSIGN_OR_RETURN(image, CreateImageBuild(ctx, tx, *config, p.doc.value("imageTags", Json::object()),
-                                                      "SCHEDULED", PipelineSource{p.arn, p.doc.value("name", "")}));
-        KILN_ASSIGN_OR_RETURN(auto current, tx.Get(p.arn));
-        current.doc["dateLastRun"] = FormatIso8601(now_ms);
-        current.doc["lastRunStatus"] = "PENDING";
-        KILN_RETURN_IF_ERROR(tx.Update(current));
-        return tx.PutValue(kStateSpace, p.arn, state.dump());
-      }));
-      log::Info("pipeline " + p.arn + ": scheduled build " + image);
-      started.push_back(image);
+    OperationContext ctx;
+    ctx.caller = {p.account, p.region, ""};
+    ctx.request_id = "scheduler";
+    ctx.store = store_;
+    auto config = ResolveBuildConfig(ctx, p.doc);
+    auto deps = config.ok() ? Dependencies(ctx, *config) : Result<std::string>(config.status());
+    if (!deps.ok()) {
+      log::Warn("pipeline " + p.arn + ": scheduled run skipped: " + deps.status().message());
+      KILN_RETURN_IF_ERROR(store_->PutValue(kStateSpace, p.arn, state.dump()));
+      return Status::Ok();
     }
-    if (!page.more) break;
-    q.after = page.items.back();
-  }
+    const bool need_updates = schedule.value("pipelineExecutionStartCondition",
+                                             "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE") !=
+                              "EXPRESSION_MATCH_ONLY";
+    if (need_updates && state.value("dependencies", "") == *deps) {
+      log::Info("pipeline " + p.arn + ": schedule matched, no dependency updates: not started");
+      KILN_RETURN_IF_ERROR(store_->PutValue(kStateSpace, p.arn, state.dump()));
+      return Status::Ok();
+    }
+    state["dependencies"] = *deps;
+    std::string image;
+    KILN_RETURN_IF_ERROR(store_->Transaction([&](store::Store& tx) -> Status {
+      KILN_ASSIGN_OR_RETURN(image, CreateImageBuild(ctx, tx, *config, p.doc.value("imageTags", Json::object()),
+                                                    "SCHEDULED", PipelineSource{p.arn, p.doc.value("name", "")}));
+      KILN_ASSIGN_OR_RETURN(auto current, tx.Get(p.arn));
+      current.doc["dateLastRun"] = FormatIso8601(now_ms);
+      current.doc["lastRunStatus"] = "PENDING";
+      KILN_RETURN_IF_ERROR(tx.Update(current));
+      return tx.PutValue(kStateSpace, p.arn, state.dump());
+    }));
+    log::Info("pipeline " + p.arn + ": scheduled build " + image);
+    started.push_back(image);
+    return Status::Ok();
+  }));
   KILN_RETURN_IF_ERROR(RunLifecyclePolicies(now_ms));
   return started;
 }
@@ -135,21 +132,16 @@ Status PipelineScheduler::RunLifecyclePolicies(int64_t now_ms) {
   store::ListQuery q;
   q.kind = "lifecycle-policy";
   q.limit = 100;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, store_->List(q));
-    for (const auto& p : page.items) {
-      if (p.doc.value("status", "ENABLED") != "ENABLED") continue;
-      KILN_ASSIGN_OR_RETURN(auto last, store_->GetValue("lifecycle-schedule", p.arn));
-      if (last && now_ms - std::stoll(*last) < kDay) continue;
-      KILN_RETURN_IF_ERROR(store_->PutValue("lifecycle-schedule", p.arn, std::to_string(now_ms)));
-      auto run = RunLifecyclePolicy(*store_, p.arn, now_ms);
-      if (run.ok()) log::Info("lifecycle policy " + p.arn + ": daily run " + *run);
-      else log::Warn("lifecycle policy " + p.arn + ": daily run failed: " + run.status().message());
-    }
-    if (!page.more) break;
-    q.after = page.items.back();
-  }
-  return Status::Ok();
+  return store::ForEachResource(*store_, q, [&](const store::Resource& p) -> Status {
+    if (p.doc.value("status", "ENABLED") != "ENABLED") return Status::Ok();
+    KILN_ASSIGN_OR_RETURN(auto last, store_->GetValue("lifecycle-schedule", p.arn));
+    if (last && now_ms - std::stoll(*last) < kDay) return Status::Ok();
+    KILN_RETURN_IF_ERROR(store_->PutValue("lifecycle-schedule", p.arn, std::to_string(now_ms)));
+    auto run = RunLifecyclePolicy(*store_, p.arn, now_ms);
+    if (run.ok()) log::Info("lifecycle policy " + p.arn + ": daily run " + *run);
+    else log::Warn("lifecycle policy " + p.arn + ": daily run failed: " + run.status().message());
+    return Status::Ok();
+  });
 }
 
 Status UpdatePipelineAfterBuild(store::Store& store, const std::string& pipeline_arn, const std::string& image_status) {

@@ -53,4 +53,13 @@ Result<Resource> DecodePageToken(const std::string& token, const Json& query,
   return r;
 }
 
+Status ForEachResource(Store& store, ListQuery q, const std::function<Status(const Resource&)>& fn) {
+  while (true) {
+    KILN_ASSIGN_OR_RETURN(auto page, store.List(q));
+    for (const auto& r : page.items) KILN_RETURN_IF_ERROR(fn(r));
+    if (!page.more || page.items.empty()) return Status::Ok();
+    q.after = page.items.back();
+  }
+}
+
 }  // namespace kiln::store

@@ -6,6 +6,7 @@
 // different query, fails with InvalidPaginationTokenException.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/status.h"
@@ -22,5 +23,9 @@ Result<std::string> PageSecret(Store& store);
 std::string EncodePageToken(const Resource& last, const Json& query, const std::string& secret);
 Result<Resource> DecodePageToken(const std::string& token, const Json& query,
                                  const std::string& secret);
+
+// Calls `fn` for every resource `q` matches, reading `q.limit` rows at a
+// time; stops at the first error (from the store or from `fn`).
+Status ForEachResource(Store& store, ListQuery q, const std::function<Status(const Resource&)>& fn);
 
 }  // namespace kiln::store
