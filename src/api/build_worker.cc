@@ -18,6 +18,7 @@
 #include "image/store.h"
 #include "instance/mounts.h"
 #include "instance/runc_provider.h"
+#include "store/paging.h"
 #include "store/update.h"
 
 namespace kiln::api {
@@ -617,12 +618,10 @@ Status BuildWorker::RecoverInterrupted() {
   q.status = "running";
   q.limit = 100;
   std::vector<store::Resource> jobs;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, store_->List(q));
-    jobs.insert(jobs.end(), page.items.begin(), page.items.end());
-    if (!page.more) break;
-    q.after = page.items.back();
-  }
+  KILN_RETURN_IF_ERROR(store::ForEachResource(*store_, q, [&](const store::Resource& job) {
+    jobs.push_back(job);  // collected first: the loop below rewrites them
+    return Status::Ok();
+  }));
   auto images = image::ImageStore::Open(options_.data_dir);
   for (auto& job : jobs) {
     job.status = "failed";

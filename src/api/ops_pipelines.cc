@@ -12,6 +12,7 @@
 #include "api/resource_ops.h"
 #include "common/time.h"
 #include "engine/schedule.h"
+#include "store/paging.h"
 
 namespace kiln::api {
 namespace {
@@ -150,13 +151,9 @@ Result<Json> DeleteImagePipeline(OperationContext& ctx, const Json& input) {
     q.region = r.region;
     q.parent = arn;
     q.limit = 500;
-    while (true) {
-      KILN_ASSIGN_OR_RETURN(auto page, tx.List(q));
-      for (const auto& img : page.items)
-        if (ImageBuilding(ImageStatus(img))) return ResourceDependency(arn, img.arn);
-      if (!page.more) break;
-      q.after = page.items.back();
-    }
+    KILN_RETURN_IF_ERROR(store::ForEachResource(tx, q, [&](const store::Resource& img) {
+      return ImageBuilding(ImageStatus(img)) ? ResourceDependency(arn, img.arn) : Status::Ok();
+    }));
     return tx.Delete(arn);
   }));
   return Json{{"imagePipelineArn", arn}};

@@ -7,6 +7,7 @@
 #include "api/resource_ops.h"
 #include "api/workflow_store.h"
 #include "engine/workflow_document.h"
+#include "store/paging.h"
 
 namespace kiln::api {
 
@@ -141,16 +142,13 @@ Status CheckWorkflowUnused(store::Store& tx, const store::Resource& wf) {
   q.accounts = {wf.account};
   q.region = wf.region;
   q.limit = 500;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, tx.List(q));
-    for (const auto& p : page.items)
-      for (const auto& w : p.doc.value("workflows", Json::array())) {
-        std::string ref = w.value("workflowArn", "");
-        if (ref == wf.arn || ref == version_arn) return ResourceDependency(wf.arn, p.arn);
-      }
-    if (!page.more) break;
-    q.after = page.items.back();
-  }
+  KILN_RETURN_IF_ERROR(store::ForEachResource(tx, q, [&](const store::Resource& p) {
+    for (const auto& w : p.doc.value("workflows", Json::array())) {
+      std::string ref = w.value("workflowArn", "");
+      if (ref == wf.arn || ref == version_arn) return ResourceDependency(wf.arn, p.arn);
+    }
+    return Status::Ok();
+  }));
   for (const char* status : {"queued", "running"}) {
     store::ListQuery jq;
     jq.kind = "build-job";

@@ -645,19 +645,15 @@ Status CheckNotReferenced(store::Store& store, const store::Resource& r, const s
   q.accounts = {r.account};
   q.region = r.region;
   q.limit = 500;
-  while (true) {
-    KILN_ASSIGN_OR_RETURN(auto page, store.List(q));
-    for (const auto& row : page.items) {
-      for (const auto& f : fields) {
-        const Json* v = AtPath(row.doc, f);
-        if (v && v->is_string() && v->get<std::string>() == r.arn && (!also || also(row))) {
-          return ResourceDependency(r.arn, row.arn);
-        }
+  return store::ForEachResource(store, q, [&](const store::Resource& row) {
+    for (const auto& f : fields) {
+      const Json* v = AtPath(row.doc, f);
+      if (v && v->is_string() && v->get<std::string>() == r.arn && (!also || also(row))) {
+        return ResourceDependency(r.arn, row.arn);
       }
     }
-    if (!page.more) return Status::Ok();
-    q.after = page.items.back();
-  }
+    return Status::Ok();
+  });
 }
 
 }  // namespace kiln::api
