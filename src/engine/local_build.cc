@@ -20,8 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string At(const YAML::Node& n) { return "line " + std::to_string(n.Mark().line + 1); }
-
 class RecipeParser {
  public:
   RecipeParser(std::string base, std::string source) : base_(std::move(base)), source_(std::move(source)) {}
